@@ -1,0 +1,18 @@
+"""The `tvox-journey` command line: builds Settings once, then calls services or serves the app."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="tvox-journey",
+    help="CRM connector for the TVox Notification Service: Customer Journey of every contact.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def main() -> None:
+    from tvox_journey.cli import db, demo, serve, transfer  # noqa: F401  (registers the commands)
+
+    app()

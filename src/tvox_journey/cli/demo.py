@@ -1,0 +1,72 @@
+"""`tvox-journey demo`: a fresh SQLite database with the tutorial's setting, then serve it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import Connection
+
+from tvox_journey import services
+from tvox_journey.cli import app
+from tvox_journey.cli.options import load_settings
+from tvox_journey.cli.serve import run_server
+from tvox_journey.store import contacts as contact_store
+from tvox_journey.store import names
+from tvox_journey.store.engine import make_database
+from tvox_journey.store.migrate import upgrade
+
+# The tutorial's setting (../shared/reference/tutorial-contract.md, "Setting of the example").
+DEMO_CONTACT = ("Mario", "Rossi", "0452224600")
+DEMO_NAMES = ((names.AGENT, "op1", "Operatore 1"), (names.AGENT, "op2", "Operatore 2"),
+              (names.SERVICE, "customercare", "Customer Care"))  # fmt: skip
+
+
+def seed(conn: Connection, policy: services.NumberPolicy, now: datetime) -> int:
+    """Add the tutorial's contact and display names; returns the contact's id."""
+    for kind, code, name in DEMO_NAMES:
+        names.set_name(conn, kind, code, name)
+    name, surname, number = DEMO_CONTACT
+    return contact_store.create(
+        conn, name=name, surname=surname, company=None,
+        numbers=services.contact_numbers([number], policy), now=now,
+    )  # fmt: skip
+
+
+def create_demo_database(path: Path, policy: services.NumberPolicy) -> tuple[str, int]:
+    """A new database file at `path` (any old one is replaced), seeded; returns (url, contact id)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{path.resolve()}"
+    upgrade(url)
+    db = make_database(url)
+    try:
+        with db.write.begin() as conn:
+            contact_id = seed(conn, policy, datetime.now(UTC))
+    finally:
+        db.dispose()
+    return url, contact_id
+
+
+@app.command()
+def demo(
+    path: Annotated[Path, typer.Option("--path", help="Demo database file (replaced)")] = Path(
+        "tvox-journey-demo.db"
+    ),
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    serve: Annotated[bool, typer.Option(help="Serve after seeding (--no-serve only seeds)")] = True,
+) -> None:
+    """Start the tutorial's demo: Mario Rossi 0452224600, agents op1/op2, service customercare."""
+    settings = load_settings(host=host, port=port)
+    policy = services.NumberPolicy(settings.default_region, settings.internal_number_max_digits)
+    url, contact_id = create_demo_database(path, policy)
+    settings = load_settings(host=host, port=port, database_url=url, migrate_on_start=False)
+    base = f"http://{host}:{port}"
+    typer.echo(f"Demo database: {path.resolve()}")
+    typer.echo(f"Contact card of Mario Rossi: {base}/contacts/{contact_id}")
+    typer.echo(f"Point TVox (or `tvox-journey simulate --url {base}`) at {base}/service/ring ...")
+    if serve:
+        run_server(settings)

@@ -1,0 +1,82 @@
+"""Call events: what one TVox notification says happened, in typed form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class CallType(StrEnum):
+    """The TVox notification type an event belongs to."""
+
+    SERVICE = "service"  # Contact Center service call
+    ANSWER_SERVICE = "answer_service"
+    INBOUND = "inbound"  # direct call, not through a service
+    OUTBOUND = "outbound"
+    TRANSFER = "transfer"
+    POWER_DIALER = "power_dialer"
+    CHAT = "chat"
+
+
+class Action(StrEnum):
+    """What happened to the call."""
+
+    NEW = "new"
+    RING = "ring"
+    ANSWER = "answer"
+    HANGUP = "hangup"
+    ABANDON = "abandon"  # hung up before any answer (TVox "Chiamata abbattuta")
+    NO_ANSWER = "no_answer"  # the agent rung did not answer
+    TRANSFER = "transfer"
+    UNKNOWN = "unknown"  # an event value we do not recognise: kept, never folded
+
+
+# Rank of each action among events with the same timestamp: a call opens,
+# is answered, is transferred, then ends (tutorial contract, "How a call is followed").
+ACTION_RANK: dict[Action, int] = {
+    Action.NEW: 0,
+    Action.RING: 0,
+    Action.NO_ANSWER: 1,
+    Action.ANSWER: 2,
+    Action.TRANSFER: 3,
+    Action.HANGUP: 4,
+    Action.ABANDON: 4,
+    Action.UNKNOWN: 5,
+}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Instant:
+    """A point in time as TVox sent it: the parsed UTC time and the text received."""
+
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallEvent:
+    """One notification, parsed: which call, what happened, when, and who."""
+
+    call_id: str
+    call_type: CallType
+    action: Action
+    occurred: Instant
+    number: str | None = None  # the contact's number as received
+    agent: str | None = None
+    service: str | None = None
+    target_agent: str | None = None  # transfer target
+    called_number: str | None = None  # dnis of an inbound/service call
+    channel: str | None = None  # chat channel: web, whatsapp
+    campaign_id: str | None = None
+    list_id: str | None = None
+    abandoned_call_id: str | None = None
+    caller_name: str | None = None
+    caller_surname: str | None = None
+    caller_company: str | None = None
+    popups: tuple[tuple[str, str], ...] = ()
+    raw_event: str | None = None  # the unrecognised `event` value, for Action.UNKNOWN
+
+    def sort_key(self) -> tuple[datetime, int, str, str]:
+        """Content-only order: event time, then action rank, then a stable tie-breaker."""
+        return (self.occurred.at, ACTION_RANK[self.action], self.call_type.value, repr(self))

@@ -1,0 +1,187 @@
+"""The fold: any set of a call's events, in any order, into one Interaction.
+
+Events are deduplicated by content and applied in a content-only order (event
+time, then a fixed rank per action), never by arrival, so every permutation
+and duplication of the same events folds to the same interaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
+from tvox_journey.domain.interaction import (
+    Direction,
+    Interaction,
+    Kind,
+    TransferKind,
+    TransferLeg,
+)
+
+# Which type names the interaction when several are present (a transferred
+# service call also carries Inbound events for the target's leg).
+_KIND_PRIORITY: tuple[tuple[CallType, Kind], ...] = (
+    (CallType.CHAT, Kind.CHAT),
+    (CallType.POWER_DIALER, Kind.POWER_DIALER),
+    (CallType.SERVICE, Kind.SERVICE),
+    (CallType.ANSWER_SERVICE, Kind.ANSWER_SERVICE),
+    (CallType.OUTBOUND, Kind.OUTBOUND),
+    (CallType.INBOUND, Kind.INBOUND),
+)
+_OUTGOING = {Kind.OUTBOUND, Kind.POWER_DIALER}
+
+
+@dataclass
+class _State:
+    agent: str | None = None
+    started: Instant | None = None
+    answered: Instant | None = None
+    ended: Instant | None = None
+    abandoned: bool = False
+    legs: list[TransferLeg] = field(default_factory=list)
+    not_answering: list[str] = field(default_factory=list)
+    unknown: int = 0
+
+
+def _open(state: _State, event: CallEvent) -> None:
+    if state.started is None:
+        state.started = event.occurred
+    elif state.ended is not None and not state.legs:
+        # Rung again after an end: the call went on to another agent.
+        state.ended = None
+        state.abandoned = False
+    if event.agent and state.answered is None:
+        state.agent = event.agent
+
+
+def _answer(state: _State, event: CallEvent) -> None:
+    if state.legs and event.call_type is CallType.INBOUND:
+        # The transfer target answering: a separate answer means a blind transfer.
+        leg = state.legs[-1]
+        if leg.answered is None:
+            state.legs[-1] = replace(leg, answered=event.occurred, kind=TransferKind.BLIND)
+        return
+    if state.answered is None:
+        state.answered = event.occurred
+        state.ended = None if not state.legs else state.ended
+        state.abandoned = False
+    if event.agent and state.agent is None:
+        state.agent = event.agent
+
+
+def _close_legs(state: _State, end: Instant) -> None:
+    """End the open legs: each at the next transfer, the last one at `end`."""
+    for i, leg in enumerate(state.legs):
+        if leg.ended is None:
+            is_last = i == len(state.legs) - 1
+            state.legs[i] = replace(leg, ended=end if is_last else state.legs[i + 1].transferred)
+
+
+def _hangup(state: _State, event: CallEvent) -> None:
+    if not state.legs:
+        state.ended = event.occurred
+        state.abandoned = event.action is Action.ABANDON and state.answered is None
+        return
+    if state.ended is None:
+        # The first agent's leg ended at the transfer (tutorial contract).
+        state.ended = state.legs[0].transferred
+    _close_legs(state, event.occurred)
+
+
+def _transfer(state: _State, event: CallEvent) -> None:
+    previous_end = state.legs[-1].ended if state.legs else state.ended
+    if state.legs and state.legs[-1].ended is None:
+        state.legs[-1] = replace(state.legs[-1], ended=event.occurred)
+    kind = TransferKind.BLIND if previous_end is not None else TransferKind.CONSULTATIVE
+    state.legs.append(
+        TransferLeg(
+            agent=event.target_agent,
+            transferred=event.occurred,
+            answered=None,
+            ended=None,
+            kind=kind,
+        )
+    )
+
+
+def _apply(state: _State, event: CallEvent) -> None:
+    if event.action is Action.UNKNOWN:
+        state.unknown += 1
+    elif event.action in (Action.NEW, Action.RING):
+        if event.call_type is not CallType.TRANSFER:
+            _open(state, event)
+    elif event.action is Action.ANSWER:
+        _answer(state, event)
+    elif event.action in (Action.HANGUP, Action.ABANDON):
+        _hangup(state, event)
+    elif event.action is Action.TRANSFER:
+        _transfer(state, event)
+    elif event.action is Action.NO_ANSWER and event.agent:
+        if event.agent not in state.not_answering:
+            state.not_answering.append(event.agent)
+
+
+def _first(events: list[CallEvent], attribute: str) -> str | None:
+    for event in events:
+        value = getattr(event, attribute)
+        if value:
+            return str(value)
+    return None
+
+
+def _kind(events: list[CallEvent]) -> Kind:
+    present = {e.call_type for e in events if e.action is not Action.UNKNOWN}
+    for call_type, kind in _KIND_PRIORITY:
+        if call_type in present:
+            return kind
+    return Kind.TRANSFER_ONLY
+
+
+def _popups(events: list[CallEvent]) -> tuple[tuple[str, str], ...]:
+    merged: dict[str, str] = {}
+    for event in events:
+        for key, value in event.popups:
+            merged.setdefault(key, value)
+    return tuple(sorted(merged.items()))
+
+
+def fold(events: Iterable[CallEvent]) -> Interaction | None:
+    """Fold the events of one call id into its interaction; None when there are none."""
+    ordered = sorted(set(events), key=CallEvent.sort_key)
+    if not ordered:
+        return None
+    state = _State()
+    for event in ordered:
+        _apply(state, event)
+    kind = _kind(ordered)
+    # Transfer events carry the caller as clid, so they count for the number too,
+    # but after the opening events of the call itself.
+    main = [e for e in ordered if e.call_type is not CallType.TRANSFER] + [
+        e for e in ordered if e.call_type is CallType.TRANSFER
+    ]
+    return Interaction(
+        call_id=ordered[0].call_id,
+        kind=kind,
+        direction=Direction.OUT if kind in _OUTGOING else Direction.IN,
+        number=_first(main, "number"),
+        agent=state.agent,
+        service=_first(main, "service"),
+        started=state.started,
+        answered=state.answered,
+        ended=state.ended,
+        legs=tuple(state.legs),
+        called_number=_first(main, "called_number"),
+        channel=_first(main, "channel"),
+        campaign_id=_first(main, "campaign_id"),
+        list_id=_first(main, "list_id"),
+        abandoned_call_id=_first(main, "abandoned_call_id"),
+        caller_name=_first(main, "caller_name"),
+        caller_surname=_first(main, "caller_surname"),
+        caller_company=_first(main, "caller_company"),
+        popups=_popups(ordered),
+        agents_not_answering=tuple(state.not_answering),
+        abandoned=state.abandoned,
+        event_count=len(ordered),
+        unknown_event_count=state.unknown,
+    )

@@ -1,0 +1,22 @@
+"""Alembic environment: the URL comes from the caller (tvox_journey.store.migrate)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from tvox_journey.store.engine import make_migration_engine
+from tvox_journey.store.schema import metadata
+
+url = context.config.attributes.get("database_url") or context.config.get_main_option("sqlalchemy.url")
+engine = make_migration_engine(url)
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()
+engine.dispose()

@@ -1,0 +1,145 @@
+"""Contacts and their numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
+
+from tvox_journey.domain.contact import Contact, ContactNumber
+from tvox_journey.store.schema import contact_numbers, contacts
+
+
+def _numbers_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[ContactNumber]]:
+    result: dict[int, list[ContactNumber]] = {i: [] for i in ids}
+    if not ids:
+        return result
+    rows = conn.execute(
+        select(contact_numbers)
+        .where(contact_numbers.c.contact_id.in_(ids))
+        .order_by(contact_numbers.c.contact_id, contact_numbers.c.position, contact_numbers.c.id)
+    )
+    for row in rows:
+        result[row.contact_id].append(ContactNumber(row.raw, row.number_key))
+    return result
+
+
+def _contacts(conn: Connection, rows: Sequence[object]) -> list[Contact]:
+    mapped = [r._mapping for r in rows]  # type: ignore[attr-defined]
+    numbers = _numbers_of(conn, [m["id"] for m in mapped])
+    return [Contact(m["id"], m["name"], m["surname"], m["company"], tuple(numbers[m["id"]])) for m in mapped]
+
+
+def _set_numbers(conn: Connection, contact_id: int, numbers: Sequence[ContactNumber]) -> None:
+    conn.execute(delete(contact_numbers).where(contact_numbers.c.contact_id == contact_id))
+    seen: set[str] = set()
+    rows = []
+    for position, number in enumerate(numbers):
+        if number.key not in seen:
+            seen.add(number.key)
+            rows.append(
+                {"contact_id": contact_id, "raw": number.raw, "number_key": number.key, "position": position}
+            )
+    if rows:
+        conn.execute(insert(contact_numbers), rows)
+
+
+def create(
+    conn: Connection,
+    *,
+    name: str,
+    surname: str,
+    company: str | None,
+    numbers: Sequence[ContactNumber],
+    now: datetime,
+) -> int:
+    """Insert a contact with its numbers; returns its id."""
+    contact_id = conn.execute(
+        insert(contacts)
+        .values(name=name, surname=surname, company=company, created_at=now, updated_at=now)
+        .returning(contacts.c.id)
+    ).scalar_one()
+    _set_numbers(conn, int(contact_id), numbers)
+    return int(contact_id)
+
+
+def update_contact(
+    conn: Connection,
+    contact_id: int,
+    *,
+    name: str,
+    surname: str,
+    company: str | None,
+    numbers: Sequence[ContactNumber],
+    now: datetime,
+) -> bool:
+    """Replace a contact's fields and numbers; False when it does not exist."""
+    result = conn.execute(
+        update(contacts)
+        .where(contacts.c.id == contact_id)
+        .values(name=name, surname=surname, company=company, updated_at=now)
+    )
+    if result.rowcount == 0:
+        return False
+    _set_numbers(conn, contact_id, numbers)
+    return True
+
+
+def remove(conn: Connection, contact_id: int) -> bool:
+    conn.execute(delete(contact_numbers).where(contact_numbers.c.contact_id == contact_id))
+    return conn.execute(delete(contacts).where(contacts.c.id == contact_id)).rowcount > 0
+
+
+def get(conn: Connection, contact_id: int) -> Contact | None:
+    rows = conn.execute(select(contacts).where(contacts.c.id == contact_id)).all()
+    found = _contacts(conn, rows)
+    return found[0] if found else None
+
+
+def with_number(conn: Connection, number_key: str) -> list[Contact]:
+    """Every contact that has this number (more than one means ambiguous)."""
+    owners = select(contact_numbers.c.contact_id).where(contact_numbers.c.number_key == number_key)
+    rows = conn.execute(select(contacts).where(contacts.c.id.in_(owners)).order_by(contacts.c.id)).all()
+    return _contacts(conn, rows)
+
+
+def search(
+    conn: Connection,
+    *,
+    text: str | None = None,
+    number_key: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Contact]:
+    """Contacts by name, surname or company (substring) or by a number key, ordered by surname."""
+    query = select(contacts).order_by(contacts.c.surname, contacts.c.name, contacts.c.id)
+    conditions = []
+    if text:
+        escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        full_name = func.lower(contacts.c.name + " " + contacts.c.surname)
+        reversed_name = func.lower(contacts.c.surname + " " + contacts.c.name)
+        conditions += [
+            full_name.like(pattern, escape="\\"),
+            reversed_name.like(pattern, escape="\\"),
+            func.lower(func.coalesce(contacts.c.company, "")).like(pattern, escape="\\"),
+        ]
+    if number_key:
+        owners = select(contact_numbers.c.contact_id).where(
+            contact_numbers.c.number_key.like(f"%{number_key.lstrip('+')}%")
+        )
+        conditions.append(contacts.c.id.in_(owners))
+    if conditions:
+        query = query.where(or_(*conditions))
+    rows = conn.execute(query.limit(limit).offset(offset)).all()
+    return _contacts(conn, rows)
+
+
+def count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(contacts)).scalar_one())
+
+
+def all_contacts(conn: Connection) -> list[Contact]:
+    rows = conn.execute(select(contacts).order_by(contacts.c.id)).all()
+    return _contacts(conn, rows)

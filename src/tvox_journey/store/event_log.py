@@ -1,0 +1,142 @@
+"""The append-only event log: every request, its outcome, and the parsed event.
+
+This module has no UPDATE and no DELETE.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from tvox_journey.domain.events import CallEvent
+from tvox_journey.store.codec import event_from_json, event_to_json
+from tvox_journey.store.schema import event_log
+
+
+class Outcome:
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+    UNRECOGNIZED = "unrecognized"  # stored, but its event kind is not known
+    ACTION = "action"  # something a user did (audit trail)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One request (or user action) to record."""
+
+    received_at: datetime
+    method: str
+    path: str
+    route: str
+    params: Sequence[tuple[str, str]]
+    outcome: str
+    status_code: int
+    remote_addr: str | None = None
+    reason: str | None = None
+    event: CallEvent | None = None
+    body: bytes | None = None
+    actor: str | None = None
+
+
+@dataclass(frozen=True)
+class Appended:
+    seq: int
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    seq: int  # the duplicate's own log row
+
+
+def dedupe_key(route: str, params: Sequence[tuple[str, str]]) -> str:
+    """Same route and same parameters (in any order) give the same key."""
+    canonical = json.dumps([route, sorted(params)], separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _row(entry: LogEntry) -> dict[str, Any]:
+    return {
+        "received_at": entry.received_at,
+        "method": entry.method,
+        "path": entry.path,
+        "route": entry.route,
+        "params": [list(p) for p in entry.params],
+        "remote_addr": entry.remote_addr,
+        "outcome": entry.outcome,
+        "status_code": entry.status_code,
+        "reason": entry.reason,
+        "call_id": entry.event.call_id if entry.event else None,
+        "event": event_to_json(entry.event) if entry.event else None,
+        "body": entry.body,
+        "actor": entry.actor,
+    }
+
+
+def append(conn: Connection, entry: LogEntry) -> int:
+    """Append a row as it is (rejected requests, actions); returns its sequence number."""
+    return int(conn.execute(insert(event_log).values(_row(entry)).returning(event_log.c.seq)).scalar_one())
+
+
+def append_event(conn: Connection, entry: LogEntry) -> Appended | Duplicate:
+    """Append an accepted event unless the same route and params were already accepted."""
+    key = dedupe_key(entry.route, entry.params)
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        dialect_insert(event_log)
+        .values(_row(entry) | {"dedupe_key": key})
+        .on_conflict_do_nothing(index_elements=[event_log.c.dedupe_key])
+        .returning(event_log.c.seq)
+    )
+    seq = conn.execute(statement).scalar_one_or_none()
+    if seq is not None:
+        return Appended(int(seq))
+    duplicate = replace(entry, outcome=Outcome.DUPLICATE, reason="duplicate delivery")
+    return Duplicate(append(conn, duplicate))
+
+
+def events_for_call(conn: Connection, call_id: str) -> list[CallEvent]:
+    """Every accepted event of a call id, in no particular order."""
+    rows = conn.execute(
+        select(event_log.c.event).where(
+            event_log.c.call_id == call_id,
+            event_log.c.outcome.in_([Outcome.ACCEPTED, Outcome.UNRECOGNIZED]),
+        )
+    )
+    return [event_from_json(row.event) for row in rows if row.event is not None]
+
+
+def read_since(conn: Connection, seq: int, limit: int = 500) -> list[dict[str, Any]]:
+    """Rows after `seq`, oldest first."""
+    rows = conn.execute(select(event_log).where(event_log.c.seq > seq).order_by(event_log.c.seq).limit(limit))
+    return [dict(row._mapping) for row in rows]
+
+
+def recent(
+    conn: Connection, *, limit: int = 100, before: int | None = None, outcome: str | None = None
+) -> list[dict[str, Any]]:
+    """Newest rows first, optionally before a sequence number and of one outcome."""
+    query = select(event_log).order_by(event_log.c.seq.desc()).limit(limit)
+    if before is not None:
+        query = query.where(event_log.c.seq < before)
+    if outcome is not None:
+        query = query.where(event_log.c.outcome == outcome)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def max_seq(conn: Connection) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(event_log.c.seq), 0))).scalar_one())
+
+
+def all_call_ids(conn: Connection) -> list[str]:
+    """Every call id with at least one accepted event."""
+    query = select(event_log.c.call_id).where(event_log.c.call_id.is_not(None)).distinct()
+    return [row.call_id for row in conn.execute(query)]

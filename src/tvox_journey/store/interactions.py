@@ -1,0 +1,210 @@
+"""The interactions read model: upsert a folded call, list journeys, find calls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from tvox_journey.domain.interaction import Interaction, Kind, Outcome
+from tvox_journey.store.codec import interaction_from_json, interaction_to_json
+from tvox_journey.store.schema import contact_numbers, interactions
+
+
+@dataclass(frozen=True)
+class StoredInteraction:
+    """An interaction with what the store knows about it besides its events."""
+
+    interaction: Interaction
+    number_key: str | None
+    is_internal: bool
+    last_seq: int
+    cleared: bool
+
+
+def _search_text(interaction: Interaction) -> str:
+    return " ".join(value for _key, value in interaction.popups).lower()
+
+
+def upsert(
+    conn: Connection,
+    interaction: Interaction,
+    *,
+    number_key: str | None,
+    is_internal: bool,
+    last_seq: int,
+) -> None:
+    """Insert or replace the row of the interaction's call id; a cleared row stays cleared."""
+    first = interaction.first
+    final_end = interaction.final_end
+    values = {
+        "call_id": interaction.call_id,
+        "kind": interaction.kind.value,
+        "direction": interaction.direction.value,
+        "outcome": interaction.outcome.value,
+        "number_key": number_key,
+        "is_internal": is_internal,
+        "agent": interaction.agent,
+        "service": interaction.service,
+        "sort_at": first.at if first else None,
+        "ended_at": final_end.at if final_end else None,
+        "data": interaction_to_json(interaction),
+        "search_text": _search_text(interaction),
+        "last_seq": last_seq,
+        "cleared": False,
+    }
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(interactions).values(values)
+    changed = {k: statement.excluded[k] for k in values if k not in ("call_id", "cleared")}
+    conn.execute(statement.on_conflict_do_update(index_elements=[interactions.c.call_id], set_=changed))
+
+
+def _stored(row: object) -> StoredInteraction:
+    mapping = row._mapping  # type: ignore[attr-defined]
+    return StoredInteraction(
+        interaction=interaction_from_json(mapping["data"]),
+        number_key=mapping["number_key"],
+        is_internal=bool(mapping["is_internal"]),
+        last_seq=int(mapping["last_seq"]),
+        cleared=bool(mapping["cleared"]),
+    )
+
+
+_COLUMNS = (
+    interactions.c.data,
+    interactions.c.number_key,
+    interactions.c.is_internal,
+    interactions.c.last_seq,
+    interactions.c.cleared,
+)
+_VISIBLE = and_(interactions.c.kind != Kind.TRANSFER_ONLY.value, interactions.c.cleared.is_(False))
+
+
+def get(conn: Connection, call_id: str) -> StoredInteraction | None:
+    row = conn.execute(select(*_COLUMNS).where(interactions.c.call_id == call_id)).first()
+    return _stored(row) if row else None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of a journey ends: the last row's sort time and call id."""
+
+    sort_at: datetime | None
+    call_id: str
+
+
+def journey(
+    conn: Connection, number_keys: Sequence[str], *, limit: int = 50, after: Cursor | None = None
+) -> list[StoredInteraction]:
+    """A journey page, newest first: visible interactions of these numbers."""
+    if not number_keys:
+        return []
+    query = (
+        select(*_COLUMNS, interactions.c.sort_at, interactions.c.call_id)
+        .where(interactions.c.number_key.in_(number_keys), _VISIBLE, interactions.c.is_internal.is_(False))
+        .order_by(interactions.c.sort_at.desc(), interactions.c.call_id.desc())
+        .limit(limit)
+    )
+    if after is not None and after.sort_at is not None:
+        query = query.where(
+            or_(
+                interactions.c.sort_at < after.sort_at,
+                and_(interactions.c.sort_at == after.sort_at, interactions.c.call_id < after.call_id),
+            )
+        )
+    return [_stored(row) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class JourneyStats:
+    total: int
+    last_30_days: int
+    missed: int
+
+
+def journey_stats(conn: Connection, number_keys: Sequence[str], *, since: datetime) -> JourneyStats:
+    """Counts for a contact's header: all, since a time, and missed calls."""
+    if not number_keys:
+        return JourneyStats(0, 0, 0)
+    where = and_(interactions.c.number_key.in_(number_keys), _VISIBLE, interactions.c.is_internal.is_(False))
+    query = select(
+        func.count(),
+        func.count().filter(interactions.c.sort_at >= since),
+        func.count().filter(interactions.c.outcome == Outcome.MISSED.value),
+    ).where(where)
+    total, recent, missed = conn.execute(query).one()
+    return JourneyStats(int(total), int(recent), int(missed))
+
+
+def in_progress(conn: Connection, *, since: datetime, limit: int = 200) -> list[StoredInteraction]:
+    """Calls ringing or talking now (started after `since`, to ignore calls whose end never came)."""
+    query = (
+        select(*_COLUMNS)
+        .where(
+            _VISIBLE,
+            interactions.c.outcome.in_([Outcome.RINGING.value, Outcome.TALKING.value]),
+            interactions.c.sort_at >= since,
+        )
+        .order_by(interactions.c.sort_at.desc())
+        .limit(limit)
+    )
+    return [_stored(row) for row in conn.execute(query)]
+
+
+def unknown_numbers(conn: Connection, *, limit: int = 100) -> list[StoredInteraction]:
+    """Recent interactions of public numbers no contact has."""
+    known = select(contact_numbers.c.number_key).where(
+        contact_numbers.c.number_key == interactions.c.number_key
+    )
+    query = (
+        select(*_COLUMNS)
+        .where(
+            _VISIBLE,
+            interactions.c.is_internal.is_(False),
+            interactions.c.number_key.is_not(None),
+            ~known.exists(),
+        )
+        .order_by(interactions.c.sort_at.desc())
+        .limit(limit)
+    )
+    return [_stored(row) for row in conn.execute(query)]
+
+
+def search_popups(conn: Connection, text: str, *, limit: int = 50) -> list[StoredInteraction]:
+    """Interactions whose popup variables contain `text`."""
+    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    query = (
+        select(*_COLUMNS)
+        .where(_VISIBLE, interactions.c.search_text.like(pattern, escape="\\"))
+        .order_by(interactions.c.sort_at.desc())
+        .limit(limit)
+    )
+    return [_stored(row) for row in conn.execute(query)]
+
+
+def clear(conn: Connection, number_keys: Sequence[str]) -> int:
+    """Hide every interaction of these numbers from journeys; returns how many."""
+    if not number_keys:
+        return 0
+    result = conn.execute(
+        update(interactions)
+        .where(interactions.c.number_key.in_(number_keys), interactions.c.cleared.is_(False))
+        .values(cleared=True)
+    )
+    return int(result.rowcount)
+
+
+def for_numbers(conn: Connection, number_keys: Sequence[str]) -> list[StoredInteraction]:
+    """Every visible interaction of these numbers, oldest first (for exports)."""
+    if not number_keys:
+        return []
+    query = (
+        select(*_COLUMNS)
+        .where(interactions.c.number_key.in_(number_keys), _VISIBLE)
+        .order_by(interactions.c.sort_at, interactions.c.call_id)
+    )
+    return [_stored(row) for row in conn.execute(query)]

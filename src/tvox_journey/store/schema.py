@@ -1,0 +1,130 @@
+"""The tables: the only place columns are named."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+Seq = BigInteger().with_variant(Integer(), "sqlite")
+
+# Every request that reached a webhook route (or an unknown path), verbatim, with its outcome.
+event_log = Table(
+    "event_log",
+    metadata,
+    Column("seq", Seq, primary_key=True, autoincrement=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("route", String(64), nullable=False),  # canonical route key, e.g. service/ring
+    Column("params", JSON, nullable=False),  # [[name, value], ...] as received
+    Column("body", LargeBinary, nullable=True),  # only when it could not be decoded into params
+    Column("remote_addr", String(64), nullable=True),
+    Column("outcome", String(16), nullable=False),  # accepted|duplicate|rejected|unrecognized|action
+    Column("status_code", Integer, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("dedupe_key", String(64), nullable=True, unique=True),
+    Column("call_id", String(255), nullable=True),
+    Column("event", JSON, nullable=True),  # the parsed CallEvent, for re-folding
+    Column("actor", String(64), nullable=True),  # the user, for recorded actions
+)
+Index("ix_event_log_call_id", event_log.c.call_id)
+
+# The read model: one row per call id, refolded from the log on every event.
+interactions = Table(
+    "interactions",
+    metadata,
+    Column("call_id", String(255), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("direction", String(3), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("number_key", String(64), nullable=True),
+    Column("is_internal", Boolean, nullable=False, default=False),
+    Column("agent", String(255), nullable=True),
+    Column("service", String(255), nullable=True),
+    Column("sort_at", DateTime(timezone=True), nullable=True),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Column("data", JSON, nullable=False),  # the whole Interaction
+    Column("search_text", Text, nullable=False, default=""),  # popup values, for search
+    Column("last_seq", Seq, nullable=False),
+    Column("cleared", Boolean, nullable=False, default=False),
+)
+Index("ix_interactions_number_sort", interactions.c.number_key, interactions.c.sort_at)
+Index("ix_interactions_sort_at", interactions.c.sort_at)
+Index("ix_interactions_outcome", interactions.c.outcome)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, default=""),
+    Column("surname", String(255), nullable=False, default=""),
+    Column("company", String(255), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_contacts_surname", contacts.c.surname)
+
+contact_numbers = Table(
+    "contact_numbers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("contact_id", Integer, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False),
+    Column("raw", String(64), nullable=False),  # as entered or received
+    Column("number_key", String(64), nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+    UniqueConstraint("contact_id", "number_key", name="uq_contact_numbers_contact_key"),
+)
+Index("ix_contact_numbers_number_key", contact_numbers.c.number_key)
+
+# Display names of agents and services (the tutorial hard-coded them).
+display_names = Table(
+    "display_names",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # agent|service
+    Column("code", String(255), primary_key=True),
+    Column("name", String(255), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),  # admin|agent|viewer
+    Column("api_token_hash", String(128), nullable=True, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Variable mappings edited on the admin page: per route, incoming name -> TVox variable.
+variable_mappings = Table(
+    "variable_mappings",
+    metadata,
+    Column("route", String(64), primary_key=True),
+    Column("incoming", String(255), primary_key=True),
+    Column("variable", String(255), nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The web edge: app factory, webhooks, JSON API, pages, live stream, errors."""

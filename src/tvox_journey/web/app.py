@@ -1,0 +1,61 @@
+"""The app factory: `create_app(settings)` is the only way to an app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from tvox_journey import __version__
+from tvox_journey.live.broadcaster import Broadcaster
+from tvox_journey.services import NumberPolicy
+from tvox_journey.settings import Settings
+from tvox_journey.store.engine import make_database
+from tvox_journey.store.migrate import upgrade
+from tvox_journey.web import api
+from tvox_journey.web.deps import Resources
+from tvox_journey.web.errors import install_error_handlers
+from tvox_journey.web.webhooks import tutorial_router
+from tvox_journey.writer import BatchWriter
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A tvox-journey app; its database, writer and broadcaster live in the lifespan."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            upgrade(settings.database_url)
+        db = make_database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        writer = BatchWriter(db.write, batch_max=settings.writer_batch_max)
+        writer.start()
+        app.state.resources = Resources(
+            settings=settings,
+            db=db,
+            writer=writer,
+            broadcaster=Broadcaster(),
+            policy=NumberPolicy(settings.default_region, settings.internal_number_max_digits),
+        )
+        try:
+            yield
+        finally:
+            writer.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="tvox-journey",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    install_error_handlers(app)
+    app.include_router(tutorial_router())
+    app.include_router(api.router)
+    return app

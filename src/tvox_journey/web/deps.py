@@ -1,0 +1,46 @@
+"""Request-scoped access to the resources the lifespan created."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
+
+from tvox_journey.live.broadcaster import Broadcaster
+from tvox_journey.services import NumberPolicy
+from tvox_journey.settings import Settings
+from tvox_journey.store.engine import Database
+from tvox_journey.writer import BatchWriter
+
+
+@dataclass
+class Resources:
+    """Everything a request may need, made once per app in the lifespan."""
+
+    settings: Settings
+    db: Database
+    writer: BatchWriter
+    broadcaster: Broadcaster
+    policy: NumberPolicy
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    @property
+    def tvox_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.tvox_timezone)
+
+    @property
+    def display_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.display_timezone)
+
+
+def get_resources(request: Request) -> Resources:
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]

@@ -1,0 +1,85 @@
+"""Exceptions to responses, in one place: JSON for the API and webhooks, HTML for pages.
+
+Nothing a client sends may produce a stack trace or a 500: unknown paths are
+404 (and logged, so a wrong TVox URI shows up), a database that cannot be
+reached is 503, and anything unexpected is logged here and answered 500 with
+no detail.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from tvox_journey.web.deps import get_resources
+from tvox_journey.web.webhooks import log_rejected
+from tvox_journey.writer import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def wants_html(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith("/api/") or path.endswith(".json"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def error_body(status_code: int, error: str) -> dict[str, object]:
+    """The canonical JSON error shape."""
+    return {"ok": False, "status": status_code, "error": error}
+
+
+async def render_error(request: Request, status_code: int, error: str) -> Response:
+    """An error page for browsers, the JSON shape for everything else."""
+    renderer = getattr(request.app.state, "render_error_page", None)
+    if renderer is not None and wants_html(request):
+        response: Response = await renderer(request, status_code, error)
+        return response
+    return JSONResponse(error_body(status_code, error), status_code=status_code)
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404 and request.scope.get("route") is None:
+        try:
+            await log_rejected(
+                request, get_resources(request), route="unknown", status_code=404, reason="unknown path"
+            )
+        except StoreUnavailable:
+            pass
+        return await render_error(request, 404, "not found")
+    response = await render_error(request, exc.status_code, str(exc.detail))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        f"{'.'.join(str(p) for p in error.get('loc', ()))}: {error.get('msg', 'invalid')}"
+        for error in exc.errors()
+    ]
+    body = error_body(422, "; ".join(problems) or "invalid request")
+    return JSONResponse(body, status_code=422)
+
+
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    return await render_error(request, 503, "database unavailable")
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(error_body(500, "internal error"), status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, _http_exception)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StoreUnavailable, _unavailable)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,147 @@
+"""Webhook routes: every request is logged; accepted events are folded; 2xx only after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from tvox_journey.domain.events import Action, CallType
+from tvox_journey.ingest.contract import TUTORIAL_ALIASES, TUTORIAL_ROUTES, Route
+from tvox_journey.ingest.errors import InvalidEvent
+from tvox_journey.ingest.parse import map_variables, parse_event
+from tvox_journey.live.broadcaster import Change
+from tvox_journey.services import Recorded, record
+from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.web.deps import Resources, get_resources
+from tvox_journey.web.incoming import RequestProblem, read_incoming
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a webhook request stands for: its route key, event type and variable mapping."""
+
+    route: str
+    call_type: CallType
+    action: Action
+    mapping: Mapping[str, str]
+    required: frozenset[str] = frozenset()
+    raw_event: str | None = None
+
+
+def remote_addr(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def log_rejected(
+    request: Request,
+    resources: Resources,
+    *,
+    route: str,
+    status_code: int,
+    reason: str,
+    params: tuple[tuple[str, str], ...] = (),
+    body: bytes | None = None,
+) -> Recorded:
+    """Record a request that was refused, with the reason."""
+    entry = LogEntry(
+        received_at=resources.now(),
+        method=request.method,
+        path=request.url.path[:2048],
+        route=route,
+        params=params,
+        outcome=Outcome.REJECTED,
+        status_code=status_code,
+        remote_addr=remote_addr(request),
+        reason=reason,
+        body=body,
+    )
+    return await resources.writer.run(lambda conn: record(conn, entry, resources.policy))
+
+
+def problem_response(status_code: int, variable: str | None, reason: str) -> JSONResponse:
+    """The JSON body of a refused webhook request."""
+    body: dict[str, object] = {"ok": False, "status": status_code, "error": reason}
+    if variable is not None:
+        body["variable"] = variable
+        body["error"] = f"{variable}: {reason}"
+    return JSONResponse(body, status_code=status_code)
+
+
+async def handle_webhook(request: Request, resolved: Resolved) -> Response:
+    """Read, parse, record and acknowledge one notification."""
+    resources = get_resources(request)
+    settings = resources.settings
+    try:
+        incoming = await read_incoming(
+            request, max_body=settings.max_body_bytes, max_params=settings.max_params
+        )
+    except RequestProblem as problem:
+        await log_rejected(
+            request, resources, route=resolved.route, status_code=problem.status_code,
+            reason=problem.reason, body=problem.body,
+        )  # fmt: skip
+        return problem_response(problem.status_code, None, problem.reason)
+    try:
+        variables = map_variables(incoming.params, resolved.mapping, resolved.required)
+        event = parse_event(
+            resolved.call_type,
+            resolved.action,
+            variables,
+            tvox_timezone=resources.tvox_zone,
+            raw_event=resolved.raw_event,
+        )
+    except InvalidEvent as invalid:
+        await log_rejected(
+            request, resources, route=resolved.route, status_code=422,
+            reason=str(invalid), params=incoming.params,
+        )  # fmt: skip
+        return problem_response(422, invalid.variable, invalid.reason)
+    outcome = Outcome.UNRECOGNIZED if resolved.action is Action.UNKNOWN else Outcome.ACCEPTED
+    entry = LogEntry(
+        received_at=resources.now(),
+        method=request.method,
+        path=request.url.path[:2048],
+        route=resolved.route,
+        params=incoming.params,
+        outcome=outcome,
+        status_code=200,
+        remote_addr=remote_addr(request),
+        event=event,
+        reason=f"unrecognized event {resolved.raw_event!r}" if outcome == Outcome.UNRECOGNIZED else None,
+    )
+    recorded = await resources.writer.run(lambda conn: record(conn, entry, resources.policy), [event.call_id])
+    if recorded.outcome != Outcome.DUPLICATE:
+        resources.broadcaster.publish(Change(recorded.seq, recorded.call_id, recorded.number_key))
+    return PlainTextResponse("ok")
+
+
+def _tutorial_endpoint(route: Route) -> Resolved:
+    return Resolved(
+        route=route.path,
+        call_type=route.call_type,
+        action=route.action,
+        mapping={**TUTORIAL_ALIASES, **route.mapping},
+        required=route.required,
+    )
+
+
+def webhook_endpoint(resolved: Resolved) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint handling every request as `resolved`."""
+
+    async def endpoint(request: Request) -> Response:
+        return await handle_webhook(request, resolved)
+
+    return endpoint
+
+
+def tutorial_router() -> APIRouter:
+    """GET and POST for each tutorial path, with and without `.php`."""
+    router = APIRouter(include_in_schema=False)
+    for route in TUTORIAL_ROUTES.values():
+        endpoint = webhook_endpoint(_tutorial_endpoint(route))
+        for path in (f"/{route.path}", f"/{route.path}.php"):
+            router.add_api_route(path, endpoint, methods=["GET", "POST"], name=f"{route.path}{path[-4:]}")
+    return router
