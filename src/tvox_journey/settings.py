@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     )
     writer_batch_max: int = Field(256, ge=1, description="Most webhook events committed in one transaction")
     migrate_on_start: bool = Field(True, description="Apply database migrations when the server starts")
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Key that signs sessions and CSRF tokens; random at each start when unset "
+        "(set it when running several processes or to keep sessions across restarts)",
+    )
     webhook_user: str | None = Field(None, description="HTTP Basic user TVox must send")
     webhook_password: SecretStr | None = Field(None, description="HTTP Basic password TVox must send")
 

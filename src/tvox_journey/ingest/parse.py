@@ -77,7 +77,9 @@ def map_variables(
             raise InvalidEvent(wire, "repeated with different values")
         values[variable] = value
         wire_names.setdefault(variable, wire)
-    return Variables(values, wire_names, tuple(popups.items()), required)
+    # A variable never sent is named as the mapping expects it (the last mapping entry wins).
+    expected = {variable: wire for wire, variable in mapping.items()}
+    return Variables(values, {**expected, **wire_names}, tuple(popups.items()), required)
 
 
 def _pick(variables: Variables, names: tuple[str, ...]) -> tuple[str, str | None]:

@@ -41,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             broadcaster=Broadcaster(),
             policy=NumberPolicy(settings.default_region, settings.internal_number_max_digits),
         )
+        if settings.secret_key is not None:
+            app.state.resources.secret_key = settings.secret_key.get_secret_value()
         try:
             yield
         finally:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ class Resources:
     writer: BatchWriter
     broadcaster: Broadcaster
     policy: NumberPolicy
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     def now(self) -> datetime:
         return datetime.now(UTC)
