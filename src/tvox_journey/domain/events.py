@@ -32,16 +32,17 @@ class Action(StrEnum):
     UNKNOWN = "unknown"  # an event value we do not recognise: kept, never folded
 
 
-# Rank of each action among events with the same timestamp: a call opens,
-# is answered, is transferred, then ends (tutorial contract, "How a call is followed").
+# Rank of each action among events with the same timestamp: a call opens, is
+# answered, then a hangup in the same millisecond as a transfer is the first
+# agent leaving before it (a blind transfer; tutorial contract, "How a call is followed").
 ACTION_RANK: dict[Action, int] = {
     Action.NEW: 0,
     Action.RING: 0,
     Action.NO_ANSWER: 1,
     Action.ANSWER: 2,
-    Action.TRANSFER: 3,
-    Action.HANGUP: 4,
-    Action.ABANDON: 4,
+    Action.HANGUP: 3,
+    Action.ABANDON: 3,
+    Action.TRANSFER: 4,
     Action.UNKNOWN: 5,
 }
 

@@ -71,11 +71,12 @@ def _answer(state: _State, event: CallEvent) -> None:
 
 
 def _close_legs(state: _State, end: Instant) -> None:
-    """End the open legs: each at the next transfer, the last one at `end`."""
-    for i, leg in enumerate(state.legs):
+    """End the open legs at the next transfer; the last leg ends at its latest hangup, `end`."""
+    last = len(state.legs) - 1
+    for i, leg in enumerate(state.legs[:last]):
         if leg.ended is None:
-            is_last = i == len(state.legs) - 1
-            state.legs[i] = replace(leg, ended=end if is_last else state.legs[i + 1].transferred)
+            state.legs[i] = replace(leg, ended=state.legs[i + 1].transferred)
+    state.legs[last] = replace(state.legs[last], ended=end)
 
 
 def _hangup(state: _State, event: CallEvent) -> None:
