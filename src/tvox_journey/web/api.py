@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
@@ -22,6 +22,9 @@ from tvox_journey.store.interactions import Cursor, StoredInteraction
 from tvox_journey.web.deps import ResourcesDep
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
+
+# Ids are 32-bit database integers: a larger one is a client error, not a database error.
+ContactId = Annotated[int, Path(ge=1, le=2_147_483_647, description="The contact's id")]
 
 
 class NumberOut(BaseModel):
@@ -196,13 +199,13 @@ def _get_contact(resources: ResourcesDep, contact_id: int) -> Contact:
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactOut)
-def read_contact(contact_id: int, resources: ResourcesDep) -> ContactOut:
+def read_contact(contact_id: ContactId, resources: ResourcesDep) -> ContactOut:
     """One contact."""
     return contact_out(_get_contact(resources, contact_id))
 
 
 @router.put("/contacts/{contact_id}", response_model=ContactOut)
-async def update_contact(contact_id: int, body: ContactIn, resources: ResourcesDep) -> ContactOut:
+async def update_contact(contact_id: ContactId, body: ContactIn, resources: ResourcesDep) -> ContactOut:
     """Replace a contact's fields and numbers."""
     numbers = _numbers(resources, body.numbers)
     now = resources.now()
@@ -226,7 +229,7 @@ async def update_contact(contact_id: int, body: ContactIn, resources: ResourcesD
 
 
 @router.delete("/contacts/{contact_id}", status_code=204)
-async def delete_contact(contact_id: int, resources: ResourcesDep) -> Response:
+async def delete_contact(contact_id: ContactId, resources: ResourcesDep) -> Response:
     """Delete a contact; its interactions stay, as an unknown number's."""
     now = resources.now()
 
@@ -246,7 +249,7 @@ async def delete_contact(contact_id: int, resources: ResourcesDep) -> Response:
 
 @router.get("/contacts/{contact_id}/journey", response_model=JourneyOut)
 def contact_journey(
-    contact_id: int,
+    contact_id: ContactId,
     resources: ResourcesDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,

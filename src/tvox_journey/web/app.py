@@ -14,7 +14,7 @@ from tvox_journey.services import NumberPolicy
 from tvox_journey.settings import Settings
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.migrate import upgrade
-from tvox_journey.web import api, health
+from tvox_journey.web import api, export, health
 from tvox_journey.web.deps import Resources
 from tvox_journey.web.errors import install_error_handlers
 from tvox_journey.web.webhooks import tutorial_router
@@ -61,4 +61,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tutorial_router())
     app.include_router(api.router)
     app.include_router(health.router)
+    app.include_router(export.router)
     return app
