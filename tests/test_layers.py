@@ -1,0 +1,53 @@
+"""The layer rule (../shared/design/ARCHITECTURE.md): imports point down only."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parents[1] / "src" / "tvox_journey"
+STDLIB = set(sys.stdlib_module_names) | {"__future__"}
+
+# package -> what it may import from tvox_journey, and which third-party libraries.
+RULES: dict[str, tuple[set[str], set[str]]] = {
+    "domain": ({"domain"}, {"phonenumbers"}),
+    "ingest": ({"domain", "ingest"}, set()),
+    "sim": ({"domain", "ingest", "sim"}, set()),
+    "transfer": ({"domain", "ingest", "transfer"}, set()),
+    "store": ({"domain", "store"}, {"sqlalchemy", "alembic"}),
+    "live": ({"domain", "live"}, set()),
+}
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(RULES))
+def test_package_imports_only_what_its_layer_allows(package: str) -> None:
+    allowed_own, allowed_third = RULES[package]
+    problems = []
+    for path in sorted((PACKAGE / package).rglob("*.py")):
+        for name in imports_of(path):
+            top, _, rest = name.partition(".")
+            if top == "tvox_journey":
+                if rest.split(".")[0] not in allowed_own:
+                    problems.append(f"{path.name}: {name}")
+            elif top not in STDLIB and top not in allowed_third:
+                problems.append(f"{path.name}: {name}")
+    assert problems == []
+
+
+def test_services_never_import_the_web_or_live_layers() -> None:
+    names = imports_of(PACKAGE / "services.py")
+    assert not {n for n in names if n.startswith(("tvox_journey.web", "tvox_journey.live", "fastapi"))}
