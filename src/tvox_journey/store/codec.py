@@ -118,8 +118,9 @@ def interaction_to_json(interaction: Interaction) -> JSONDict:
 
 
 def interaction_from_json(data: JSONDict) -> Interaction:
+    plain: dict[str, Any] = {name: data.get(name) for name in _PLAIN}
     return Interaction(
-        **{name: data.get(name) for name in _PLAIN},
+        **plain,
         kind=Kind(data["kind"]),
         direction=Direction(data["direction"]),
         started=_from_instant(data.get("started")),
