@@ -8,6 +8,8 @@ from tvox_journey.store.engine import make_migration_engine
 from tvox_journey.store.schema import metadata
 
 url = context.config.attributes.get("database_url") or context.config.get_main_option("sqlalchemy.url")
+if not url:
+    raise RuntimeError("no database URL given to the migrations")
 engine = make_migration_engine(url)
 with engine.connect() as connection:
     context.configure(
