@@ -195,3 +195,14 @@ def test_internal_extension_calls_stay_out_of_journeys_and_unknown_numbers(db: D
         stored = interactions.get(conn, "c1")
         assert stored is not None and stored.is_internal
         assert [s.interaction.call_id for s in interactions.unknown_numbers(conn)] == ["c2"]
+
+
+def test_nul_and_surrogates_from_bad_input_are_stored_replaced(db: Database) -> None:
+    entry = LogEntry(
+        T0, "GET", "/x\x00y", "unknown", (("a\x00", "\udcff"),), Outcome.REJECTED, 404, reason="path \x00"
+    )
+    with db.write.begin() as conn:
+        record(conn, entry)
+    with db.read.connect() as conn:
+        (row,) = event_log.recent(conn)
+    assert (row["path"], row["params"], row["reason"]) == ("/x\ufffdy", [["a\ufffd", "?"]], "path \ufffd")

@@ -63,21 +63,34 @@ def dedupe_key(route: str, params: Sequence[tuple[str, str]]) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def storable(value: Any) -> Any:
+    """Text any database takes: NUL and unpaired surrogates (from bad input) become U+FFFD."""
+    if isinstance(value, str):
+        if value.isascii() and "\x00" not in value:
+            return value
+        return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+    if isinstance(value, list | tuple):
+        return [storable(v) for v in value]
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    return value
+
+
 def _row(entry: LogEntry) -> dict[str, Any]:
     return {
         "received_at": entry.received_at,
-        "method": entry.method,
-        "path": entry.path,
-        "route": entry.route,
-        "params": [list(p) for p in entry.params],
-        "remote_addr": entry.remote_addr,
+        "method": storable(entry.method),
+        "path": storable(entry.path),
+        "route": storable(entry.route),
+        "params": storable(entry.params),
+        "remote_addr": storable(entry.remote_addr),
         "outcome": entry.outcome,
         "status_code": entry.status_code,
-        "reason": entry.reason,
-        "call_id": entry.event.call_id if entry.event else None,
-        "event": event_to_json(entry.event) if entry.event else None,
+        "reason": storable(entry.reason),
+        "call_id": storable(entry.event.call_id) if entry.event else None,
+        "event": storable(event_to_json(entry.event)) if entry.event else None,
         "body": entry.body,
-        "actor": entry.actor,
+        "actor": storable(entry.actor),
     }
 
 
