@@ -7,9 +7,11 @@ at 127.0.0.1:5432, database `test`) answers; with TVOX_JOURNEY_TEST_REQUIRE_ALL=
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -18,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
+from tvox_journey import accounts
 from tvox_journey.settings import Settings
 from tvox_journey.web.app import create_app
 
@@ -69,9 +72,18 @@ def db_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
+# The first admin every test app starts with; `client` sends these credentials (HTTP Basic).
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "admin-password-for-tests"
+# argon2 with little memory: the same code path, fast enough for hundreds of apps.
+FAST_HASH_KIB = 64
+
+
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url)
+    return Settings(
+        database_url=db_url, admin_password=ADMIN_PASSWORD, password_hash_memory_kib=FAST_HASH_KIB
+    )
 
 
 @pytest.fixture
@@ -81,5 +93,52 @@ def app(settings: Settings) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
+    """Logged in as the admin (HTTP Basic on every request; pass `auth=None` to send none)."""
+    with TestClient(app) as test_client:
+        test_client.auth = (ADMIN_USER, ADMIN_PASSWORD)
+        yield test_client
+
+
+@pytest.fixture
+def anonymous_client(app: FastAPI) -> Iterator[TestClient]:
+    """No credentials at all (for authentication tests)."""
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def make_user(app: FastAPI) -> Callable[..., str]:
+    """`make_user(name, role, password=...)` adds a user to the app's database; returns the password."""
+
+    def make(username: str, role: str, password: str = "password-for-tests") -> str:
+        resources = app.state.resources
+        password_hash = accounts.Passwords(FAST_HASH_KIB).hash(password)
+        with resources.db.write.begin() as conn:
+            accounts.add_user(
+                conn,
+                username=username,
+                password_hash=password_hash,
+                role=role,
+                actor="tests",
+                now=resources.now(),
+            )
+        return password
+
+    return make
+
+
+def log_in(client: TestClient, username: str, password: str) -> None:
+    """Log `client` in through the form, as a browser does (session cookie; no HTTP Basic after this)."""
+    client.auth = None
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None, form.text
+    data = {"username": username, "password": password, "csrf_token": html.unescape(token.group(1))}
+    response = client.post("/login", data=data, follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def login() -> Callable[[TestClient, str, str], None]:
+    """`login(client, username, password)`: log in through the form (see `log_in`)."""
+    return log_in

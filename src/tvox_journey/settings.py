@@ -5,12 +5,21 @@ Every field can be set with a `TVOX_JOURNEY_<FIELD>` environment variable.
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+import re
+from ipaddress import ip_network
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# A CSP source: 'self', 'none', a scheme (https:), or a host with optional scheme, port and path.
+_FRAME_SOURCE = re.compile(
+    r"'self'|'none'|[a-z][a-z0-9+.-]*:|([a-z][a-z0-9+.-]*://)?(\*\.)?[a-z0-9.-]+(:(\d{1,5}|\*))?(/[^\s;,']*)?",
+    re.IGNORECASE,
+)
 
 
 class Settings(BaseSettings):
@@ -50,6 +59,37 @@ class Settings(BaseSettings):
     )
     webhook_user: str | None = Field(None, description="HTTP Basic user TVox must send")
     webhook_password: SecretStr | None = Field(None, description="HTTP Basic password TVox must send")
+    # Security (docs/security.md).
+    webhook_allow_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Networks (CIDR) webhook requests may come from, comma-separated or JSON; empty: any",
+    )
+    admin_password: SecretStr | None = Field(
+        None, description="Password of the first user, `admin`, made when no user exists (else a random one)"
+    )
+    frame_ancestors: str = Field(
+        "'self'", description="Who may show the pages in a frame (CSP frame-ancestors), e.g. the TVox client"
+    )
+    session_cookie_secure: bool = Field(
+        False, description="Mark session cookies Secure even on plain HTTP (behind a TLS proxy)"
+    )
+    session_cookie_samesite: Literal["lax", "strict", "none"] = Field(
+        "lax",
+        description="SameSite of the session cookie; `none` (HTTPS only) for a card framed by another site",
+    )
+    session_max_age_hours: int = Field(12, ge=1, le=24 * 90, description="How long a login lasts")
+    login_attempts_per_minute: int = Field(
+        5, ge=1, description="Failed logins allowed per user name and address in a minute"
+    )
+    max_api_body_bytes: int = Field(262144, ge=1024, description="Largest JSON API or form request body")
+    password_hash_memory_kib: int = Field(
+        65536, ge=64, description="Memory of one argon2id password hash (KiB); lower only on small machines"
+    )
+    trusted_proxies: str | None = Field(
+        None,
+        description="Reverse proxies whose X-Forwarded-For/-Proto are trusted (comma-separated IPs or "
+        "CIDRs, `*` for any); unset: forwarded headers are ignored",
+    )
 
     @field_validator("default_region")
     @classmethod
@@ -58,6 +98,40 @@ class Settings(BaseSettings):
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError(f"unknown region {value!r}")
         return region
+
+    @field_validator("webhook_allow_networks", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            return (
+                json.loads(text)
+                if text.startswith("[")
+                else [p.strip() for p in text.split(",") if p.strip()]
+            )
+        return value
+
+    @field_validator("webhook_allow_networks")
+    @classmethod
+    def _known_networks(cls, value: list[str]) -> list[str]:
+        try:
+            return [str(ip_network(network, strict=False)) for network in value]
+        except ValueError as error:
+            raise ValueError(f"not a network: {error}") from None
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _frame_sources(cls, value: str) -> str:
+        sources = value.split()
+        if not sources or not all(_FRAME_SOURCE.fullmatch(s) for s in sources):
+            raise ValueError(f"not a list of CSP sources: {value!r}")
+        return " ".join(sources)
+
+    @model_validator(mode="after")
+    def _webhook_credentials_in_pairs(self) -> Settings:
+        if (self.webhook_user is None) != (self.webhook_password is None):
+            raise ValueError("set both webhook_user and webhook_password, or neither")
+        return self
 
     @field_validator("display_timezone", "tvox_timezone")
     @classmethod

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import Connection
 
-from tvox_journey import services
+from tvox_journey import accounts, services
 from tvox_journey.cli import app
 from tvox_journey.cli.options import load_settings
 from tvox_journey.cli.serve import run_server
@@ -17,9 +17,11 @@ from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import names
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.migrate import upgrade
+from tvox_journey.web.webhook_auth import is_loopback
 
 # The tutorial's setting (../shared/reference/tutorial-contract.md, "Setting of the example").
 DEMO_CONTACT = ("Mario", "Rossi", "0452224600")
+DEMO_ADMIN_PASSWORD = "tvox-demo"  # the demo is for trying out on this machine; `serve` makes a random one
 DEMO_NAMES = ((names.AGENT, "op1", "Operatore 1"), (names.AGENT, "op2", "Operatore 2"),
               (names.SERVICE, "customercare", "Customer Care"))  # fmt: skip
 
@@ -35,8 +37,11 @@ def seed(conn: Connection, policy: services.NumberPolicy, now: datetime) -> int:
     )  # fmt: skip
 
 
-def create_demo_database(path: Path, policy: services.NumberPolicy) -> tuple[str, int]:
-    """A new database file at `path` (any old one is replaced), seeded; returns (url, contact id)."""
+def create_demo_database(
+    path: Path, policy: services.NumberPolicy, admin_password: str = DEMO_ADMIN_PASSWORD
+) -> tuple[str, int]:
+    """A new database file at `path` (any old one is replaced), seeded, with the user `admin`;
+    returns (url, contact id)."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{path.resolve()}"
@@ -45,6 +50,8 @@ def create_demo_database(path: Path, policy: services.NumberPolicy) -> tuple[str
     try:
         with db.write.begin() as conn:
             contact_id = seed(conn, policy, datetime.now(UTC))
+            password_hash = accounts.Passwords().hash(admin_password)
+            accounts.create_first_admin(conn, password_hash=password_hash, now=datetime.now(UTC))
     finally:
         db.dispose()
     return url, contact_id
@@ -58,15 +65,24 @@ def demo(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     serve: Annotated[bool, typer.Option(help="Serve after seeding (--no-serve only seeds)")] = True,
+    allow_open_webhooks: Annotated[
+        bool, typer.Option(help="Serve a non-loopback address even with no webhook credentials")
+    ] = False,
 ) -> None:
     """Start the tutorial's demo: Mario Rossi 0452224600, agents op1/op2, service customercare."""
     settings = load_settings(host=host, port=port)
     policy = services.NumberPolicy(settings.default_region, settings.internal_number_max_digits)
-    url, contact_id = create_demo_database(path, policy)
+    configured = settings.admin_password
+    # A well-known password only where nobody else can reach it.
+    known = DEMO_ADMIN_PASSWORD if is_loopback(host) else accounts.new_password()
+    password = configured.get_secret_value() if configured else known
+    url, contact_id = create_demo_database(path, policy, password)
     settings = load_settings(host=host, port=port, database_url=url, migrate_on_start=False)
     base = f"http://{host}:{port}"
     typer.echo(f"Demo database: {path.resolve()}")
+    shown = "the password in TVOX_JOURNEY_ADMIN_PASSWORD" if configured else f"the password {password}"
+    typer.echo(f"Log in at {base}/login as admin with {shown}")
     typer.echo(f"Contact card of Mario Rossi: {base}/contacts/{contact_id}")
     typer.echo(f"Point TVox (or `tvox-journey simulate --url {base}`) at {base}/service/ring ...")
     if serve:
-        run_server(settings)
+        run_server(settings, allow_open_webhooks=allow_open_webhooks)

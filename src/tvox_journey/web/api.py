@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
@@ -19,9 +19,12 @@ from tvox_journey.live.broadcaster import Change
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import interactions as interaction_store
 from tvox_journey.store.interactions import Cursor, StoredInteraction
+from tvox_journey.web.auth import User, require
 from tvox_journey.web.deps import ResourcesDep
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+# Reading needs the viewer role, writing the agent role (web/auth.py).
+router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(require("viewer"))])
+Writer = Annotated[User, Depends(require("agent"))]
 
 # Ids are 32-bit database integers: a larger one is a client error, not a database error.
 ContactId = Annotated[int, Path(ge=1, le=2_147_483_647, description="The contact's id")]
@@ -170,7 +173,7 @@ def list_contacts(
 
 
 @router.post("/contacts", response_model=ContactOut, status_code=201)
-async def create_contact(body: ContactIn, resources: ResourcesDep) -> ContactOut:
+async def create_contact(body: ContactIn, resources: ResourcesDep, user: Writer) -> ContactOut:
     """Create a contact; its numbers' past interactions join its journey at once."""
     numbers = _numbers(resources, body.numbers)
     now = resources.now()
@@ -180,7 +183,11 @@ async def create_contact(body: ContactIn, resources: ResourcesDep) -> ContactOut
             conn, name=body.name, surname=body.surname, company=body.company, numbers=numbers, now=now
         )
         services.record_action(
-            conn, actor=None, action="contact/create", details=[("contact_id", str(contact_id))], now=now
+            conn,
+            actor=user.username,
+            action="contact/create",
+            details=[("contact_id", str(contact_id))],
+            now=now,
         )
         return contact_store.get(conn, contact_id)
 
@@ -205,7 +212,9 @@ def read_contact(contact_id: ContactId, resources: ResourcesDep) -> ContactOut:
 
 
 @router.put("/contacts/{contact_id}", response_model=ContactOut)
-async def update_contact(contact_id: ContactId, body: ContactIn, resources: ResourcesDep) -> ContactOut:
+async def update_contact(
+    contact_id: ContactId, body: ContactIn, resources: ResourcesDep, user: Writer
+) -> ContactOut:
     """Replace a contact's fields and numbers."""
     numbers = _numbers(resources, body.numbers)
     now = resources.now()
@@ -217,7 +226,11 @@ async def update_contact(contact_id: ContactId, body: ContactIn, resources: Reso
         ):  # fmt: skip
             return None
         services.record_action(
-            conn, actor=None, action="contact/update", details=[("contact_id", str(contact_id))], now=now
+            conn,
+            actor=user.username,
+            action="contact/update",
+            details=[("contact_id", str(contact_id))],
+            now=now,
         )
         return contact_store.get(conn, contact_id)
 
@@ -229,7 +242,7 @@ async def update_contact(contact_id: ContactId, body: ContactIn, resources: Reso
 
 
 @router.delete("/contacts/{contact_id}", status_code=204)
-async def delete_contact(contact_id: ContactId, resources: ResourcesDep) -> Response:
+async def delete_contact(contact_id: ContactId, resources: ResourcesDep, user: Writer) -> Response:
     """Delete a contact; its interactions stay, as an unknown number's."""
     now = resources.now()
 
@@ -237,7 +250,11 @@ async def delete_contact(contact_id: ContactId, resources: ResourcesDep) -> Resp
         removed = contact_store.remove(conn, contact_id)
         if removed:
             services.record_action(
-                conn, actor=None, action="contact/delete", details=[("contact_id", str(contact_id))], now=now
+                conn,
+                actor=user.username,
+                action="contact/delete",
+                details=[("contact_id", str(contact_id))],
+                now=now,
             )
         return removed
 
