@@ -8,12 +8,15 @@ from __future__ import annotations
 import json
 import re
 from ipaddress import ip_network
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from tvox_journey.ingest.mapping import read_mapping_file
 
 # A CSP source: 'self', 'none', a scheme (https:), or a host with optional scheme, port and path.
 _FRAME_SOURCE = re.compile(
@@ -47,6 +50,11 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(65536, ge=1024, description="Largest webhook request body accepted")
     max_params: int = Field(200, ge=10, description="Most parameters accepted in one webhook request")
+    mapping_file: Path | None = Field(
+        None,
+        description="TOML file mapping incoming parameter names to TVox variables, per route "
+        "(docs/webhooks.md); checked at start",
+    )
     sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
         "FULL", description="SQLite durability: FULL survives power loss, NORMAL only process crashes"
     )
@@ -132,6 +140,13 @@ class Settings(BaseSettings):
         if (self.webhook_user is None) != (self.webhook_password is None):
             raise ValueError("set both webhook_user and webhook_password, or neither")
         return self
+
+    @field_validator("mapping_file")
+    @classmethod
+    def _valid_mapping_file(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            read_mapping_file(value)  # raises MappingFileError (a ValueError) naming the line
+        return value
 
     @field_validator("display_timezone", "tvox_timezone")
     @classmethod

@@ -162,3 +162,25 @@ def test_unknown_event_is_counted_and_changes_nothing_else() -> None:
 
 def test_no_events_fold_to_nothing() -> None:
     assert fold([]) is None
+
+
+def test_inbound_new_of_the_transfer_target_between_hangup_and_transfer_keeps_it_blind() -> None:
+    # Native configurations also send Inbound NEW when the target's phone rings (issue 4).
+    events = [
+        service(Action.RING, "2020-11-20T10:45:45.100Z", agent="op1", service="customercare"),
+        service(Action.ANSWER, "2020-11-20T10:45:48.000Z"),
+        service(Action.HANGUP, "2020-11-20T10:45:57.013Z"),
+        event(CallType.INBOUND, Action.NEW, "2020-11-20T10:45:57.100Z", number=NUMBER, agent="op2"),
+        event(
+            CallType.TRANSFER, Action.TRANSFER, "2020-11-20T10:45:57.249Z", number=NUMBER, target_agent="op2"
+        ),
+        event(CallType.INBOUND, Action.ANSWER, "2020-11-20T10:46:01.500Z", number=NUMBER),
+        event(CallType.INBOUND, Action.HANGUP, "2020-11-20T10:47:30.000Z", number=NUMBER),
+    ]
+    interaction = fold(events)
+    assert interaction is not None
+    assert interaction.ended and interaction.ended.text == "2020-11-20T10:45:57.013Z"
+    assert interaction.agent == "op1"
+    (leg,) = interaction.legs
+    assert (leg.kind, leg.agent) == (TransferKind.BLIND, "op2")
+    assert leg.ended and leg.ended.text == "2020-11-20T10:47:30.000Z"

@@ -47,8 +47,9 @@ class _State:
 def _open(state: _State, event: CallEvent) -> None:
     if state.started is None:
         state.started = event.occurred
-    elif state.ended is not None and not state.legs:
-        # Rung again after an end: the call went on to another agent.
+    elif state.ended is not None and not state.legs and event.call_type is not CallType.INBOUND:
+        # Rung again after an end: the call went on to another agent. An Inbound
+        # NEW here is the transfer target's leg ringing, which reopens nothing.
         state.ended = None
         state.abandoned = False
     if event.agent and state.answered is None:

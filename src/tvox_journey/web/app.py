@@ -14,9 +14,11 @@ from tvox_journey.services import NumberPolicy
 from tvox_journey.settings import Settings
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.migrate import upgrade
-from tvox_journey.web import api, export, health
+from tvox_journey.web import api, api_search, export, health
 from tvox_journey.web.deps import Resources
 from tvox_journey.web.errors import install_error_handlers
+from tvox_journey.web.mappings_admin import load_mappings
+from tvox_journey.web.native import native_router
 from tvox_journey.web.webhooks import tutorial_router
 from tvox_journey.writer import BatchWriter
 
@@ -40,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             writer=writer,
             broadcaster=Broadcaster(),
             policy=NumberPolicy(settings.default_region, settings.internal_number_max_digits),
+            mappings=load_mappings(settings, db),
         )
         if settings.secret_key is not None:
             app.state.resources.secret_key = settings.secret_key.get_secret_value()
@@ -59,6 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(tutorial_router())
+    app.include_router(native_router())
+    app.include_router(api_search.router)
     app.include_router(api.router)
     app.include_router(health.router)
     app.include_router(export.router)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 
+from tvox_journey.ingest.mapping import Mappings
 from tvox_journey.live.broadcaster import Broadcaster
 from tvox_journey.services import NumberPolicy
 from tvox_journey.settings import Settings
@@ -27,6 +28,7 @@ class Resources:
     broadcaster: Broadcaster
     policy: NumberPolicy
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    mappings: Mappings = field(default_factory=Mappings)  # replaced when the admin page edits them
 
     def now(self) -> datetime:
         return datetime.now(UTC)

@@ -9,14 +9,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from tvox_journey.domain.events import Action, CallType
-from tvox_journey.ingest.contract import TUTORIAL_ALIASES, TUTORIAL_ROUTES, Route
+from tvox_journey.ingest.contract import TUTORIAL_ROUTES, Route
 from tvox_journey.ingest.errors import InvalidEvent
 from tvox_journey.ingest.parse import map_variables, parse_event
 from tvox_journey.live.broadcaster import Change
 from tvox_journey.services import Recorded, record
 from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.web.deps import Resources, get_resources
-from tvox_journey.web.incoming import RequestProblem, read_incoming
+from tvox_journey.web.incoming import Incoming, RequestProblem, read_incoming
+from tvox_journey.web.webhook_auth import check_webhook_access
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Resolved:
     mapping: Mapping[str, str]
     required: frozenset[str] = frozenset()
     raw_event: str | None = None
+    uri_fixed: tuple[tuple[str, str], ...] = ()  # pairs the URI fixed (type/event): logged, not parsed
 
 
 def remote_addr(request: Request) -> str | None:
@@ -48,7 +50,7 @@ async def log_rejected(
     """Record a request that was refused, with the reason."""
     entry = LogEntry(
         received_at=resources.now(),
-        method=request.method,
+        method=request.method[:16],  # any token is a method; the column holds 16
         path=request.url.path[:2048],
         route=route,
         params=params,
@@ -70,22 +72,43 @@ def problem_response(status_code: int, variable: str | None, reason: str) -> JSO
     return JSONResponse(body, status_code=status_code)
 
 
-async def handle_webhook(request: Request, resolved: Resolved) -> Response:
-    """Read, parse, record and acknowledge one notification."""
+async def read_or_refuse(request: Request, route: str) -> Incoming | Response:
+    """The request's parameters, or the (logged) refusal to send back."""
     resources = get_resources(request)
+    refused = await check_webhook_access(request, resources, route=route)
+    if refused is not None:
+        return refused
     settings = resources.settings
     try:
-        incoming = await read_incoming(
-            request, max_body=settings.max_body_bytes, max_params=settings.max_params
-        )
+        return await read_incoming(request, max_body=settings.max_body_bytes, max_params=settings.max_params)
     except RequestProblem as problem:
         await log_rejected(
-            request, resources, route=resolved.route, status_code=problem.status_code,
+            request, resources, route=route, status_code=problem.status_code,
             reason=problem.reason, body=problem.body,
         )  # fmt: skip
         return problem_response(problem.status_code, None, problem.reason)
+
+
+def without(params: tuple[tuple[str, str], ...], fixed: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """`params` less the first occurrence of each pair in `fixed`."""
+    rest = list(params)
+    for pair in fixed:
+        if pair in rest:
+            rest.remove(pair)
+    return rest
+
+
+async def handle_webhook(request: Request, resolved: Resolved, incoming: Incoming | None = None) -> Response:
+    """Read (unless already read), parse, record and acknowledge one notification."""
+    resources = get_resources(request)
+    if incoming is None:
+        read = await read_or_refuse(request, resolved.route)
+        if not isinstance(read, Incoming):
+            return read
+        incoming = read
     try:
-        variables = map_variables(incoming.params, resolved.mapping, resolved.required)
+        params = without(incoming.params, resolved.uri_fixed)
+        variables = map_variables(params, resolved.mapping, resolved.required)
         event = parse_event(
             resolved.call_type,
             resolved.action,
@@ -118,14 +141,14 @@ async def handle_webhook(request: Request, resolved: Resolved) -> Response:
     return PlainTextResponse("ok")
 
 
-def _tutorial_endpoint(route: Route) -> Resolved:
-    return Resolved(
-        route=route.path,
-        call_type=route.call_type,
-        action=route.action,
-        mapping={**TUTORIAL_ALIASES, **route.mapping},
-        required=route.required,
-    )
+def _tutorial_endpoint(route: Route) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        # The effective mapping (default < mapping file < admin page), looked up per request.
+        mapping = get_resources(request).mappings.for_route(route.path)
+        resolved = Resolved(route.path, route.call_type, route.action, mapping, route.required)
+        return await handle_webhook(request, resolved)
+
+    return endpoint
 
 
 def webhook_endpoint(resolved: Resolved) -> Callable[[Request], Awaitable[Response]]:
@@ -141,7 +164,7 @@ def tutorial_router() -> APIRouter:
     """GET and POST for each tutorial path, with and without `.php`."""
     router = APIRouter(include_in_schema=False)
     for route in TUTORIAL_ROUTES.values():
-        endpoint = webhook_endpoint(_tutorial_endpoint(route))
+        endpoint = _tutorial_endpoint(route)
         for path in (f"/{route.path}", f"/{route.path}.php"):
             router.add_api_route(path, endpoint, methods=["GET", "POST"], name=f"{route.path}{path[-4:]}")
     return router

@@ -1,0 +1,386 @@
+"""`tvox-journey tvox-config`: the TVox OCC Notification Service configuration to enter.
+
+Native layout: where the `eventtype`/`event` values are documented (Inbound)
+one web service at /tvox/events reads them from the variables; every other
+(type, event) gets its own URI /tvox/events/{type}/{event}, so no guessed
+value is relied upon (docs/assumptions.md). Tutorial layout: the tutorial's
+nine URIs. Variable names follow the effective mapping (built-in, mapping
+file, admin page), so what TVox sends is what this installation reads.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlencode, urlsplit
+
+import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from tvox_journey.cli import app
+from tvox_journey.cli.options import DatabaseOption, load_settings
+from tvox_journey.ingest.contract import TUTORIAL_ROUTES, Route
+from tvox_journey.ingest.mapping import Mappings, Table, read_mapping_file
+from tvox_journey.ingest.native import (
+    CHANNELS,
+    NATIVE_ROUTE,
+    NATIVE_TYPES,
+    POPUP_VARIABLE,
+    EventRow,
+    NativeType,
+    native_type,
+)
+from tvox_journey.settings import Settings
+from tvox_journey.store import mappings as mapping_store
+from tvox_journey.store.engine import make_database
+
+CONNECT_TIMEOUT = 2  # seconds; the OCC takes whole seconds
+RESPONSE_TIMEOUT = 5  # we answer after the commit: leave room for a busy database
+PASSWORD_SETTING = "TVOX_JOURNEY_WEBHOOK_PASSWORD"
+Language = Literal["it", "en"]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One row of "Variabili": TVox's name -> the name sent to us."""
+
+    tvox: str  # Variabile evento di notifica
+    web_service: str  # Variabile web service
+
+
+@dataclass(frozen=True)
+class OccEvent:
+    """One event row of a web service, as the OCC asks for it, and what it stands for here."""
+
+    channel: str  # Canale
+    type: str  # Tipo
+    event: str  # Evento
+    filter: str | None  # Filtro: one service code, None for every service
+    filterable: bool  # the OCC offers Filtro for this type
+    call_type: str
+    action: str
+    eventtype_value: str | None  # what TVox sends in `eventtype`, when documented
+    event_value: str | None  # what TVox sends in `event`, when documented
+    labels_documented: bool  # Tipo and Evento labels seen in a source (else assumed)
+    variables: list[Variable]
+    popup_variables: list[Variable] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WebService:
+    """One OCC Notification Service entry ("Nuovo")."""
+
+    name: str  # Nome
+    method: str  # Tipo: GET or POST
+    uri: str  # Uri
+    username: str | None
+    password: str | None  # where the password is configured, never the password
+    connect_timeout: int  # Timeout connessione
+    response_timeout: int  # Timeout risposta
+    events: list[OccEvent]
+
+
+@dataclass(frozen=True)
+class OccConfiguration:
+    layout: str
+    base_url: str
+    web_services: list[WebService]
+
+
+def _variables(names: dict[str, str], variables: tuple[str, ...] | list[str]) -> list[Variable]:
+    return [Variable(v, names.get(v, v)) for v in variables]
+
+
+def _popups(names: dict[str, str]) -> list[Variable]:
+    configured = sorted((v, i) for v, i in names.items() if POPUP_VARIABLE.fullmatch(v))
+    return [Variable(v, i) for v, i in configured] or [Variable("popup1", "popup1")]
+
+
+def _event(
+    spec: NativeType, row: EventRow, channel: str, names: dict[str, str], filter_: str | None
+) -> OccEvent:
+    return OccEvent(
+        channel=channel,
+        type=spec.label,
+        event=row.label,
+        filter=filter_ if spec.filterable else None,
+        filterable=spec.filterable,
+        call_type=spec.call_type.value,
+        action=row.action.value,
+        eventtype_value=spec.eventtype_value,
+        event_value=row.event_value,
+        labels_documented=spec.label_verified and row.label_verified,
+        variables=_variables(names, spec.variables),
+        popup_variables=_popups(names) if spec.popups else [],
+    )
+
+
+@dataclass(frozen=True)
+class _Common:
+    base_url: str
+    method: str
+    username: str | None
+    password: str | None
+    connect_timeout: int
+    response_timeout: int
+    filter: str | None
+
+    def service(
+        self, name: str, path: str, events: list[OccEvent], query: dict[str, str] | None = None
+    ) -> WebService:
+        uri = f"{self.base_url}/{path}" + (f"?{urlencode(query)}" if query else "")
+        return WebService(
+            name, self.method, uri, self.username, self.password,
+            self.connect_timeout, self.response_timeout, events,
+        )  # fmt: skip
+
+
+def native_services(
+    common: _Common, mappings: Mappings, types: frozenset[str] | None = None
+) -> list[WebService]:
+    """The native layout: /tvox/events for documented values, a URI per type and event otherwise."""
+    names = mappings.names(NATIVE_ROUTE)
+    services: list[WebService] = []
+    for spec in NATIVE_TYPES:
+        if types is not None and spec.call_type.value not in types:
+            continue
+        if spec.eventtype_value is not None and all(row.event_value for row in spec.events):
+            rows = [
+                _event(spec, row, channel, names, common.filter)
+                for channel in spec.channels
+                for row in spec.events
+            ]
+            services.append(common.service(f"tvox-journey {spec.call_type.value}", NATIVE_ROUTE, rows))
+            continue
+        for channel in spec.channels:
+            value = CHANNELS[channel]
+            for row in spec.events:
+                title = (
+                    f"tvox-journey {spec.call_type.value}{' ' + value if value else ''} {row.action.value}"
+                )
+                path = f"{NATIVE_ROUTE}/{spec.call_type.value}/{row.action.value}"
+                event = _event(spec, row, channel, names, common.filter)
+                services.append(common.service(title, path, [event], {"channel": value} if value else None))
+    return services
+
+
+def _tutorial_events(route: Route, names: dict[str, str], filter_: str | None) -> list[OccEvent]:
+    spec = native_type(route.call_type)
+    labels = route.label.split(" + ")
+    variables = [Variable(v, names.get(v, w)) for w, v in route.mapping.items()]
+    return [
+        OccEvent(
+            channel="Telefonico",
+            type=spec.label,
+            event=label,
+            filter=filter_ if spec.filterable else None,
+            filterable=spec.filterable,
+            call_type=route.call_type.value,
+            action=route.action.value,
+            eventtype_value=None,
+            event_value=None,
+            labels_documented=True,  # the tutorial shows these rows
+            variables=variables,
+        )
+        for label in labels
+    ]
+
+
+def tutorial_services(common: _Common, mappings: Mappings) -> list[WebService]:
+    """The tutorial layout: its nine URIs (`.php` accepted too) with its variable names."""
+    return [
+        common.service(
+            f"tvox-journey {path}", path, _tutorial_events(route, mappings.names(path), common.filter)
+        )
+        for path, route in TUTORIAL_ROUTES.items()
+    ]
+
+
+def occ_configuration(
+    settings: Settings,
+    mappings: Mappings,
+    *,
+    base_url: str,
+    layout: str = "native",
+    method: str = "GET",
+    connect_timeout: int = CONNECT_TIMEOUT,
+    response_timeout: int = RESPONSE_TIMEOUT,
+    service_filter: str | None = None,
+    types: frozenset[str] | None = None,
+) -> OccConfiguration:
+    """Every web service to create in the OCC for this installation."""
+    base = base_url.rstrip("/")
+    password = f"the value of {PASSWORD_SETTING}" if settings.webhook_password is not None else None
+    common = _Common(
+        base, method, settings.webhook_user, password, connect_timeout, response_timeout, service_filter
+    )
+    services = (
+        native_services(common, mappings, types)
+        if layout == "native"
+        else tutorial_services(common, mappings)
+    )
+    return OccConfiguration(layout, base, services)
+
+
+_TEXT: dict[str, dict[Language, str]] = {
+    "title": {
+        "it": "TVox OCC > Notification Service: un web service per voce (Nuovo), layout {layout}",
+        "en": "TVox OCC > Notification Service: one web service per entry (Nuovo), layout {layout}",
+    },
+    "no_auth": {
+        "it": "Username e Password vuoti: l'autenticazione dei webhook è disattivata. Per attivarla "
+        f"impostare TVOX_JOURNEY_WEBHOOK_USER e {PASSWORD_SETTING} e ripetere questo comando.",
+        "en": "Username and Password empty: webhook authentication is off. To turn it on set "
+        f"TVOX_JOURNEY_WEBHOOK_USER and {PASSWORD_SETTING} and run this command again.",
+    },
+    "auth": {
+        "it": f"Password: la stessa di {PASSWORD_SETTING} sul server (qui non viene stampata).",
+        "en": f"Password: the same as {PASSWORD_SETTING} on the server (not printed here).",
+    },
+    "empty": {"it": "(vuoto)", "en": "(empty)"},
+    "any": {"it": "(nessuno: tutti i servizi)", "en": "(none: every service)"},
+    "assumed": {
+        "it": "  [etichetta presunta, da verificare: docs/assumptions.md]",
+        "en": "  [assumed label, to verify: docs/assumptions.md]",
+    },
+    "php": {
+        "it": "Gli Uri del tutorial con il suffisso .php funzionano ugualmente.",
+        "en": "The tutorial URIs with the .php suffix work as well.",
+    },
+}
+
+
+def render_text(config: OccConfiguration, language: Language = "it") -> str:
+    """The configuration as the OCC's labels, one block per web service."""
+
+    def say(key: str) -> str:
+        return _TEXT[key][language]
+
+    lines = [say("title").format(layout=config.layout)]
+    first = config.web_services[0] if config.web_services else None
+    lines.append(say("auth") if first is not None and first.password is not None else say("no_auth"))
+    if config.layout == "tutorial":
+        lines.append(say("php"))
+    lines.append("")
+    for number, service in enumerate(config.web_services, start=1):
+        password = f"<{PASSWORD_SETTING}>" if service.password is not None else say("empty")
+        lines += [
+            f"{number}. Nome: {service.name}",
+            "   Abilitato: sì",
+            f"   Tipo: {service.method}",
+            f"   Uri: {service.uri}",
+            f"   Username: {service.username if service.username is not None else say('empty')}",
+            f"   Password: {password}",
+            f"   Timeout connessione: {service.connect_timeout}",
+            f"   Timeout risposta: {service.response_timeout}",
+            "   Eventi:",
+        ]
+        for event in service.events:
+            lines.append(
+                f"   - Abilitato: sì | Canale: {event.channel} | Tipo: {event.type} | Evento: {event.event}"
+                + (f" | Filtro: {event.filter or say('any')}" if event.filterable else "")
+                + ("" if event.labels_documented else say("assumed"))
+            )
+            lines.append("     Variabili (Variabile evento di notifica -> Variabile web service):")
+            lines += [f"       {v.tvox} -> {v.web_service}" for v in event.variables]
+            if event.popup_variables:
+                lines.append("     Variabili popup:")
+                lines += [f"       {v.tvox} -> {v.web_service}" for v in event.popup_variables]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_json(config: OccConfiguration) -> str:
+    return json.dumps(asdict(config), ensure_ascii=False, indent=2)
+
+
+def stored_rows(settings: Settings) -> Table | None:
+    """The mappings edited on the admin page, when the database exists and can be read."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+        return None
+    try:
+        db = make_database(settings.database_url)
+    except (ValueError, SQLAlchemyError):
+        return None
+    try:
+        with db.read.connect() as conn:
+            return mapping_store.all_rows(conn)
+    except SQLAlchemyError as error:
+        typer.echo(
+            f"Mappings of the admin page not read ({type(error).__name__}): using file and defaults.",
+            err=True,
+        )
+        return None
+    finally:
+        db.dispose()
+
+
+@app.command("tvox-config")
+def tvox_config(
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="How TVox reaches this server, e.g. https://crm.example.com")
+    ],
+    output_format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    native: Annotated[
+        bool, typer.Option("--native/--tutorial", help="TVox's own variables (native) or the tutorial's URIs")
+    ] = True,
+    method: Annotated[str, typer.Option("--method", help="Tipo of every web service: GET or POST")] = "GET",
+    connect_timeout: Annotated[
+        int, typer.Option(min=1, max=60, help="Timeout connessione (s)")
+    ] = CONNECT_TIMEOUT,
+    response_timeout: Annotated[
+        int, typer.Option(min=1, max=60, help="Timeout risposta (s)")
+    ] = RESPONSE_TIMEOUT,
+    service_filter: Annotated[
+        str | None, typer.Option("--filter", help="Filtro: one service code for service rows (default: all)")
+    ] = None,
+    types: Annotated[
+        str | None,
+        typer.Option(
+            "--types", help="Native types to configure, comma-separated (default: all), e.g. service,chat"
+        ),
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option("--lang", help="it or en (default: the language setting)")
+    ] = None,
+    mapping_file: Annotated[
+        Path | None, typer.Option("--mapping-file", help="Mapping file (default: TVOX_JOURNEY_MAPPING_FILE)")
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Print the TVox OCC Notification Service configuration for this installation."""
+    if output_format not in ("text", "json"):
+        raise typer.BadParameter("text or json", param_hint="--format")
+    if method.upper() not in ("GET", "POST"):
+        raise typer.BadParameter("GET or POST", param_hint="--method")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise typer.BadParameter(
+            "an http(s) URL without query, e.g. https://crm.example.com", param_hint="--base-url"
+        )
+    if language not in (None, "it", "en"):
+        raise typer.BadParameter("it or en", param_hint="--lang")
+    chosen = frozenset(t.strip() for t in types.split(",") if t.strip()) if types is not None else None
+    known = {spec.call_type.value for spec in NATIVE_TYPES}
+    if chosen is not None and (not chosen or not chosen <= known):
+        raise typer.BadParameter(f"some of {', '.join(sorted(known))}", param_hint="--types")
+    settings = load_settings(mapping_file=mapping_file, database_url=database)
+    file = read_mapping_file(settings.mapping_file) if settings.mapping_file is not None else None
+    mappings = Mappings(file, stored_rows(settings))
+    config = occ_configuration(
+        settings,
+        mappings,
+        base_url=base_url,
+        layout="native" if native else "tutorial",
+        method=method.upper(),
+        connect_timeout=connect_timeout,
+        response_timeout=response_timeout,
+        service_filter=service_filter,
+        types=chosen,
+    )
+    lang: Language = "en" if (language or settings.language) == "en" else "it"
+    typer.echo(render_json(config) if output_format == "json" else render_text(config, lang))
