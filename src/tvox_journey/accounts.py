@@ -33,7 +33,12 @@ _USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
 
 
 class AccountError(Exception):
-    """A user change that cannot be made; the message says why, for people."""
+    """A user change that cannot be made: an English message, and a catalog key with values for pages."""
+
+    def __init__(self, key: str, message: str, **values: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 def is_role_at_least(role: str, needed: str) -> bool:
@@ -54,7 +59,9 @@ def check_username(raw: str) -> str:
     """
     username = normalize_username(raw)
     if not _USERNAME.fullmatch(username):
-        raise AccountError("user names are 1 to 64 letters, digits, '.', '_', '@' or '-'")
+        raise AccountError(
+            "users.error_username", "user names are 1 to 64 letters, digits, '.', '_', '@' or '-'"
+        )
     return username
 
 
@@ -63,9 +70,17 @@ def check_password(password: str) -> None:
     AccountError: shorter than MIN_PASSWORD_LENGTH or absurdly long.
     """
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"passwords have at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            "users.error_short",
+            f"passwords have at least {MIN_PASSWORD_LENGTH} characters",
+            n=MIN_PASSWORD_LENGTH,
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"passwords have at most {MAX_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            "users.error_long",
+            f"passwords have at most {MAX_PASSWORD_LENGTH} characters",
+            n=MAX_PASSWORD_LENGTH,
+        )
 
 
 def check_role(role: str) -> str:
@@ -73,7 +88,7 @@ def check_role(role: str) -> str:
     AccountError: not one of ROLES.
     """
     if role not in ROLES:
-        raise AccountError(f"the role is one of {', '.join(ROLES)}")
+        raise AccountError("users.error_role", f"the role is one of {', '.join(ROLES)}")
     return role
 
 
@@ -117,13 +132,13 @@ def _details(username: str, *more: tuple[str, str]) -> Sequence[tuple[str, str]]
 def _existing(conn: Connection, username: str) -> StoredUser:
     user = user_store.get(conn, username)
     if user is None:
-        raise AccountError(f"no user {username!r}")
+        raise AccountError("users.error_unknown", f"no user {username!r}", username=username)
     return user
 
 
 def _keep_an_admin(conn: Connection, user: StoredUser) -> None:
     if user.role == ADMIN and user_store.count(conn, role=ADMIN) <= 1:
-        raise AccountError("the last admin cannot be removed or demoted")
+        raise AccountError("users.error_last_admin", "the last admin cannot be removed or demoted")
 
 
 def add_user(
@@ -136,7 +151,7 @@ def add_user(
     """
     check_role(role)
     if user_store.get(conn, username) is not None:
-        raise AccountError(f"the user {username!r} already exists")
+        raise AccountError("users.error_exists", f"the user {username!r} already exists", username=username)
     user_id = user_store.create(conn, username=username, password_hash=password_hash, role=role, now=now)
     record_action(
         conn, actor=actor, action="user/create", details=_details(username, ("role", role)), now=now

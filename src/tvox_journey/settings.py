@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     webhook_password: SecretStr | None = Field(None, description="HTTP Basic password TVox must send")
     # Security (docs/security.md).
     webhook_allow_networks: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
+        [],
         description="Networks (CIDR) webhook requests may come from, comma-separated or JSON; empty: any",
     )
     admin_password: SecretStr | None = Field(

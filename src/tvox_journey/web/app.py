@@ -19,6 +19,7 @@ from tvox_journey.web.deps import Resources
 from tvox_journey.web.errors import install_error_handlers
 from tvox_journey.web.mappings_admin import load_mappings
 from tvox_journey.web.native import native_router
+from tvox_journey.web.security import create_first_admin, install_security
 from tvox_journey.web.webhooks import tutorial_router
 from tvox_journey.writer import BatchWriter
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.secret_key is not None:
             app.state.resources.secret_key = settings.secret_key.get_secret_value()
         try:
+            await create_first_admin(app, app.state.resources)
             yield
         finally:
             writer.stop()
@@ -61,10 +63,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     install_error_handlers(app)
+    install_security(app, settings)
     app.include_router(tutorial_router())
     app.include_router(native_router())
     app.include_router(api_search.router)
-    app.include_router(api.router)
+    app.include_router(api.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(health.router)
     app.include_router(export.router)
     return app

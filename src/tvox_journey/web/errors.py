@@ -53,6 +53,16 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
         except StoreUnavailable:
             pass
         return await render_error(request, 404, "not found")
+    if exc.status_code == 405 and not request.url.path.startswith("/api/"):
+        # A webhook path called with another method: logged like an unknown path (nothing is lost).
+        route_path: str = getattr(request.scope.get("route"), "path", "/unknown")
+        try:
+            await log_rejected(
+                request, get_resources(request), route=route_path.lstrip("/").removesuffix(".php")[:64],
+                status_code=405, reason=f"method {request.method[:16]} not allowed",
+            )  # fmt: skip
+        except StoreUnavailable:
+            pass
     response = await render_error(request, exc.status_code, str(exc.detail))
     if exc.headers:
         response.headers.update(exc.headers)

@@ -1,0 +1,79 @@
+"""`/login` and `/logout`: a form, a signed session cookie, throttled wrong passwords."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from tvox_journey.web.auth import OptionalUser, check_password, end_session, start_session
+from tvox_journey.web.pages.common import CSRF
+from tvox_journey.web.pages.render import render
+
+router = APIRouter(include_in_schema=False)
+MAX_FIELD = 1024
+
+
+def safe_next(target: str | None) -> str:
+    """A path on this site to go to after logging in ("/" for anything else)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    if len(target) > 2048 or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return "/"
+    return target
+
+
+def _login_page(
+    request: Request, *, next_page: str, username: str = "", error: str | None = None,
+    wait: int | None = None, status_code: int = 200,
+) -> Response:  # fmt: skip
+    return render(
+        request,
+        "auth/login.html",
+        {"next": next_page, "username": username, "error": error, "wait": wait},
+        status_code=status_code,
+    )
+
+
+@router.get("/login")
+def login_form(request: Request, user: OptionalUser, next: str | None = None) -> Response:
+    """The login form (a logged-in user goes straight on)."""
+    next_page = safe_next(next)
+    if user is not None and user.via == "session":
+        return RedirectResponse(next_page, status_code=303)
+    return _login_page(request, next_page=next_page)
+
+
+async def _field(request: Request, name: str) -> str:
+    value = (await request.form()).get(name)
+    return value[:MAX_FIELD] if isinstance(value, str) else ""
+
+
+@router.post("/login", dependencies=CSRF)
+async def login(request: Request) -> Response:
+    """Check the user name and password; on success, the session cookie and the page asked for."""
+    username = (await _field(request, "username")).strip()
+    password = await _field(request, "password")
+    next_page = safe_next(await _field(request, "next"))
+    try:
+        stored = await run_in_threadpool(check_password, request, username, password)  # argon2 is slow
+    except HTTPException as throttled:
+        wait = int(throttled.headers.get("Retry-After", "60")) if throttled.headers else 60
+        return _login_page(
+            request, next_page=next_page, username=username, error="auth.too_many", wait=wait, status_code=429
+        )
+    if stored is None:
+        return _login_page(
+            request, next_page=next_page, username=username, error="auth.wrong", status_code=401
+        )
+    response = RedirectResponse(next_page, status_code=303)
+    start_session(request, response, stored)
+    return response
+
+
+@router.post("/logout", dependencies=CSRF)
+def logout() -> Response:
+    """End the session."""
+    response = RedirectResponse("/login", status_code=303)
+    end_session(response)
+    return response
