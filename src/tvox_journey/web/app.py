@@ -19,6 +19,7 @@ from tvox_journey.web.deps import Resources
 from tvox_journey.web.errors import install_error_handlers
 from tvox_journey.web.mappings_admin import load_mappings
 from tvox_journey.web.native import native_router
+from tvox_journey.web.pages import install_pages
 from tvox_journey.web.security import create_first_admin, install_security
 from tvox_journey.web.webhooks import tutorial_router
 from tvox_journey.writer import BatchWriter
@@ -70,4 +71,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(health.router)
     app.include_router(export.router)
+    install_pages(app, settings)
     return app

@@ -1,0 +1,28 @@
+"""HTML pages: the contact card and Customer Journey, contacts, live board, admin pages.
+
+`install_pages(app)` adds the routes, the live stream, the static files and
+the HTML error pages to an app made by `create_app`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from tvox_journey.settings import Settings
+from tvox_journey.web import stream
+from tvox_journey.web.pages import admin, board, card, contacts
+from tvox_journey.web.pages.errors import render_error_page
+from tvox_journey.web.pages.render import make_environment
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def install_pages(app: FastAPI, settings: Settings) -> None:
+    app.state.page_templates = make_environment()
+    app.state.render_error_page = render_error_page
+    for module in (board, contacts, card, admin, stream):
+        app.include_router(module.router, max_body_size=settings.max_api_body_bytes)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,106 @@
+/* Live parts of a page: re-fetch a server-rendered fragment whenever the server says it changed.
+ *
+ * <div data-live-src="/contacts/1/journey" data-live-stream="/events?contact=1&since=42">
+ *   <p data-live-status data-text-live="…" data-text-offline="…" data-text-connecting="…"></p>
+ *   <div data-live-target>…fragment…</div>
+ * </div>
+ *
+ * The stream is Server-Sent Events: the browser reconnects by itself and sends the last
+ * event id it saw, and the server catches up from its event log. No inline script, no CDN.
+ */
+(function () {
+  "use strict";
+
+  function setStatus(element, state) {
+    if (!element) {
+      return;
+    }
+    element.dataset.state = state;
+    element.textContent = element.getAttribute("data-text-" + state) || "";
+  }
+
+  function follow(container) {
+    var source = container.getAttribute("data-live-src");
+    var streamUrl = container.getAttribute("data-live-stream");
+    var target = container.querySelector("[data-live-target]") || container;
+    var status = container.querySelector("[data-live-status]");
+    var busy = false;
+    var again = false;
+
+    function refresh() {
+      if (busy) {
+        again = true;
+        return;
+      }
+      busy = true;
+      fetch(source, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("HTTP " + response.status);
+          }
+          return response.text();
+        })
+        .then(function (html) {
+          target.innerHTML = html;
+          container.dataset.liveRefreshed = String(Number(container.dataset.liveRefreshed || "0") + 1);
+        })
+        .catch(function () {
+          /* the next change or reconnection tries again */
+        })
+        .then(function () {
+          busy = false;
+          if (again) {
+            again = false;
+            refresh();
+          }
+        });
+    }
+
+    if (!window.EventSource || !source || !streamUrl) {
+      return;
+    }
+    var events = new EventSource(streamUrl);
+    var lost = null;
+    events.addEventListener("open", function () {
+      window.clearTimeout(lost);
+      setStatus(status, "live");
+    });
+    events.addEventListener("ready", function (event) {
+      container.dataset.liveSeq = event.lastEventId;
+      setStatus(status, "live");
+    });
+    events.addEventListener("change", function (event) {
+      container.dataset.liveSeq = event.lastEventId;
+      setStatus(status, "live");
+      refresh();
+    });
+    events.addEventListener("error", function () {
+      if (events.readyState === EventSource.CLOSED) {
+        setStatus(status, "offline");
+        return;
+      }
+      /* the server ends each stream after a while and the browser reconnects at once:
+         only say so when the reconnection takes longer */
+      window.clearTimeout(lost);
+      lost = window.setTimeout(function () {
+        setStatus(status, "offline");
+      }, 3000);
+    });
+    window.addEventListener("pagehide", function () {
+      events.close();
+    });
+  }
+
+  function start() {
+    var containers = document.querySelectorAll("[data-live-src]");
+    for (var i = 0; i < containers.length; i += 1) {
+      follow(containers[i]);
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
