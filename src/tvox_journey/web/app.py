@@ -18,6 +18,7 @@ from tvox_journey.web import api, api_search, export, health
 from tvox_journey.web.deps import Resources
 from tvox_journey.web.errors import install_error_handlers
 from tvox_journey.web.mappings_admin import load_mappings
+from tvox_journey.web.mappings_admin import router as mappings_router
 from tvox_journey.web.native import native_router
 from tvox_journey.web.pages import install_pages
 from tvox_journey.web.security import create_first_admin, install_security
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tutorial_router())
     app.include_router(native_router())
     app.include_router(api_search.router)
+    app.include_router(mappings_router)
     app.include_router(api.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(health.router)
     app.include_router(export.router)
