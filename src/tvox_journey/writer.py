@@ -2,8 +2,9 @@
 
 Each request submits a job and waits; the writer thread takes every job that
 is waiting (up to a batch size), runs them in one transaction, commits, and
-only then answers each job. If a batch fails, its jobs are retried one per
-transaction, so one bad job cannot fail the others.
+only then answers each job. Webhook deliveries (`record`) waiting together are
+logged and folded with a few statements for all of them. If a batch fails,
+its jobs are retried one per transaction, so one bad job cannot fail the others.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from tvox_journey.services import lock_calls
+from tvox_journey.services import NumberPolicy, Recorded, lock_calls, record_many
+from tvox_journey.store.event_log import LogEntry
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,6 +39,12 @@ class _Job(Generic[T]):
     future: asyncio.Future[T]
     result: Any = None
     error: BaseException | None = None
+    entry: LogEntry | None = None  # a delivery to record (fn is then unused)
+    policy: NumberPolicy | None = None
+
+
+def _unused(conn: Connection) -> NoReturn:
+    raise AssertionError("a record job is run by record_many")
 
 
 @dataclass
@@ -66,6 +74,18 @@ class BatchWriter:
         """
         loop = asyncio.get_running_loop()
         job: _Job[T] = _Job(fn, call_ids, loop, loop.create_future())
+        self._queue.put(job)
+        return await job.future
+
+    async def record(self, entry: LogEntry, policy: NumberPolicy) -> Recorded:
+        """Log (and fold) one request, batched with the others waiting; returns once committed.
+
+        Raises:
+            StoreUnavailable: the database did not commit.
+        """
+        loop = asyncio.get_running_loop()
+        call_ids = [entry.event.call_id] if entry.event is not None else []
+        job: _Job[Recorded] = _Job(_unused, call_ids, loop, loop.create_future(), entry=entry, policy=policy)
         self._queue.put(job)
         return await job.future
 
@@ -99,8 +119,7 @@ class BatchWriter:
         try:
             with self.engine.begin() as conn:
                 lock_calls(conn, [c for job in batch for c in job.call_ids])
-                for job in batch:
-                    job.result = job.fn(conn)
+                _run_jobs(conn, batch)
             return
         except Exception as error:
             if len(batch) == 1:
@@ -111,10 +130,29 @@ class BatchWriter:
             try:
                 with self.engine.begin() as conn:
                     lock_calls(conn, job.call_ids)
-                    job.result = job.fn(conn)
+                    _run_jobs(conn, [job])
                 job.error = None
             except Exception as error:
                 _fail(job, error)
+
+
+def _run_jobs(conn: Connection, jobs: list[_Job[Any]]) -> None:
+    """Run jobs in order; runs of record jobs with the same policy go through record_many together."""
+    start = 0
+    while start < len(jobs):
+        job = jobs[start]
+        if job.entry is None or job.policy is None:
+            job.result = job.fn(conn)
+            start += 1
+            continue
+        end = start + 1
+        while end < len(jobs) and jobs[end].entry is not None and jobs[end].policy == job.policy:
+            end += 1
+        run = jobs[start:end]
+        recorded = record_many(conn, [j.entry for j in run if j.entry is not None], job.policy)
+        for done, result in zip(run, recorded, strict=True):
+            done.result = result
+        start = end
 
 
 def _fail(job: _Job[Any], error: Exception) -> None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Executable, bindparam, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -94,37 +95,67 @@ def _row(entry: LogEntry) -> dict[str, Any]:
     }
 
 
+# Statements are built once and given their values at execution, so SQLAlchemy
+# compiles each only once (building one per event cost more than running it).
+_APPEND = insert(event_log).returning(event_log.c.seq)
+_EVENTS_FOR_CALLS = select(event_log.c.call_id, event_log.c.event).where(
+    event_log.c.call_id.in_(bindparam("call_ids", expanding=True)),
+    or_(event_log.c.outcome == Outcome.ACCEPTED, event_log.c.outcome == Outcome.UNRECOGNIZED),
+)
+
+
+@cache
+def _append_new(dialect: str) -> Executable:
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        dialect_insert(event_log)
+        .on_conflict_do_nothing(index_elements=[event_log.c.dedupe_key])
+        .returning(event_log.c.dedupe_key, event_log.c.seq)
+    )
+
+
 def append(conn: Connection, entry: LogEntry) -> int:
     """Append a row as it is (rejected requests, actions); returns its sequence number."""
-    return int(conn.execute(insert(event_log).values(_row(entry)).returning(event_log.c.seq)).scalar_one())
+    return int(conn.execute(_APPEND, _row(entry) | {"dedupe_key": None}).scalar_one())
+
+
+def append_new(conn: Connection, entries: Sequence[LogEntry]) -> list[int | None]:
+    """Append accepted events in one statement, each unless the same route and params were already accepted.
+
+    Returns each entry's sequence number, or None when it was not appended: an
+    earlier row, or an earlier entry of `entries`, has its route and params.
+    """
+    if not entries:
+        return []
+    keys = [dedupe_key(entry.route, entry.params) for entry in entries]
+    rows = [_row(entry) | {"dedupe_key": key} for entry, key in zip(entries, keys, strict=True)]
+    # Rows are inserted in order, so of equal entries the first is the one stored.
+    inserted = {key: int(seq) for key, seq in conn.execute(_append_new(conn.dialect.name), rows)}
+    return [inserted.pop(key, None) for key in keys]
 
 
 def append_event(conn: Connection, entry: LogEntry) -> Appended | Duplicate:
     """Append an accepted event unless the same route and params were already accepted."""
-    key = dedupe_key(entry.route, entry.params)
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        dialect_insert(event_log)
-        .values(_row(entry) | {"dedupe_key": key})
-        .on_conflict_do_nothing(index_elements=[event_log.c.dedupe_key])
-        .returning(event_log.c.seq)
-    )
-    seq = conn.execute(statement).scalar_one_or_none()
+    seq = append_new(conn, [entry])[0]
     if seq is not None:
-        return Appended(int(seq))
+        return Appended(seq)
     duplicate = replace(entry, outcome=Outcome.DUPLICATE, reason="duplicate delivery")
     return Duplicate(append(conn, duplicate))
 
 
+def events_for_calls(conn: Connection, call_ids: Collection[str]) -> dict[str, list[CallEvent]]:
+    """Every accepted event of each call id, in no particular order."""
+    found: dict[str, list[CallEvent]] = {call_id: [] for call_id in call_ids}
+    if found:
+        for row in conn.execute(_EVENTS_FOR_CALLS, {"call_ids": list(found)}):
+            if row.event is not None:
+                found.setdefault(row.call_id, []).append(event_from_json(row.event))
+    return found
+
+
 def events_for_call(conn: Connection, call_id: str) -> list[CallEvent]:
     """Every accepted event of a call id, in no particular order."""
-    rows = conn.execute(
-        select(event_log.c.event).where(
-            event_log.c.call_id == call_id,
-            event_log.c.outcome.in_([Outcome.ACCEPTED, Outcome.UNRECOGNIZED]),
-        )
-    )
-    return [event_from_json(row.event) for row in rows if row.event is not None]
+    return events_for_calls(conn, [call_id])[call_id]
 
 
 def read_since(conn: Connection, seq: int, limit: int = 500) -> list[dict[str, Any]]:

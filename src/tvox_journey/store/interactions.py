@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, Executable, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -30,6 +31,53 @@ def _search_text(interaction: Interaction) -> str:
     return " ".join(value for _key, value in interaction.popups).lower()
 
 
+# The columns a refold replaces (a cleared row stays cleared).
+_REFOLDED = (
+    "kind", "direction", "outcome", "number_key", "is_internal", "agent", "service",
+    "sort_at", "ended_at", "data", "search_text", "last_seq",
+)  # fmt: skip
+
+
+@cache
+def _upsert_statement(dialect: str) -> Executable:
+    """Insert-or-update by call id, built once per dialect; the values come at execution."""
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = dialect_insert(interactions)
+    changed = {name: statement.excluded[name] for name in _REFOLDED}
+    return statement.on_conflict_do_update(index_elements=[interactions.c.call_id], set_=changed)
+
+
+def _values(stored: StoredInteraction) -> dict[str, object]:
+    interaction = stored.interaction
+    first = interaction.first
+    final_end = interaction.final_end
+    return {
+        "call_id": interaction.call_id,
+        "kind": interaction.kind.value,
+        "direction": interaction.direction.value,
+        "outcome": interaction.outcome.value,
+        "number_key": stored.number_key,
+        "is_internal": stored.is_internal,
+        "agent": interaction.agent,
+        "service": interaction.service,
+        "sort_at": first.at if first else None,
+        "ended_at": final_end.at if final_end else None,
+        "data": interaction_to_json(interaction),
+        "search_text": _search_text(interaction),
+        "last_seq": stored.last_seq,
+        "cleared": False,
+    }
+
+
+def upsert_many(conn: Connection, rows: Sequence[StoredInteraction]) -> None:
+    """Insert or replace the rows of these call ids (each at most once); a cleared row stays cleared.
+
+    The `cleared` flag of `rows` is not written: new rows start visible.
+    """
+    if rows:
+        conn.execute(_upsert_statement(conn.dialect.name), [_values(row) for row in rows])
+
+
 def upsert(
     conn: Connection,
     interaction: Interaction,
@@ -39,28 +87,7 @@ def upsert(
     last_seq: int,
 ) -> None:
     """Insert or replace the row of the interaction's call id; a cleared row stays cleared."""
-    first = interaction.first
-    final_end = interaction.final_end
-    values = {
-        "call_id": interaction.call_id,
-        "kind": interaction.kind.value,
-        "direction": interaction.direction.value,
-        "outcome": interaction.outcome.value,
-        "number_key": number_key,
-        "is_internal": is_internal,
-        "agent": interaction.agent,
-        "service": interaction.service,
-        "sort_at": first.at if first else None,
-        "ended_at": final_end.at if final_end else None,
-        "data": interaction_to_json(interaction),
-        "search_text": _search_text(interaction),
-        "last_seq": last_seq,
-        "cleared": False,
-    }
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(interactions).values(values)
-    changed = {k: statement.excluded[k] for k in values if k not in ("call_id", "cleared")}
-    conn.execute(statement.on_conflict_do_update(index_elements=[interactions.c.call_id], set_=changed))
+    upsert_many(conn, [StoredInteraction(interaction, number_key, is_internal, last_seq, cleared=False)])
 
 
 def _stored(row: object) -> StoredInteraction:

@@ -13,7 +13,7 @@ from tvox_journey.ingest.contract import TUTORIAL_ROUTES, Route
 from tvox_journey.ingest.errors import InvalidEvent
 from tvox_journey.ingest.parse import map_variables, parse_event
 from tvox_journey.live.broadcaster import Change
-from tvox_journey.services import Recorded, record
+from tvox_journey.services import Recorded
 from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.web.deps import Resources, get_resources
 from tvox_journey.web.incoming import Incoming, RequestProblem, read_incoming
@@ -60,7 +60,7 @@ async def log_rejected(
         reason=reason,
         body=body,
     )
-    return await resources.writer.run(lambda conn: record(conn, entry, resources.policy))
+    return await resources.writer.record(entry, resources.policy)
 
 
 def problem_response(status_code: int, variable: str | None, reason: str) -> JSONResponse:
@@ -135,7 +135,7 @@ async def handle_webhook(request: Request, resolved: Resolved, incoming: Incomin
         event=event,
         reason=f"unrecognized event {resolved.raw_event!r}" if outcome == Outcome.UNRECOGNIZED else None,
     )
-    recorded = await resources.writer.run(lambda conn: record(conn, entry, resources.policy), [event.call_id])
+    recorded = await resources.writer.record(entry, resources.policy)
     if recorded.outcome != Outcome.DUPLICATE:
         resources.broadcaster.publish(Change(recorded.seq, recorded.call_id, recorded.number_key))
     return PlainTextResponse("ok")

@@ -1,0 +1,91 @@
+"""Group commit: many deliveries logged and folded together give what recording them one by one gives."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tvox_journey import services
+from tvox_journey.cli.simulate import expected_journeys
+from tvox_journey.cli.transfer import tutorial_entry
+from tvox_journey.ingest.contract import find_tutorial_route
+from tvox_journey.sim import Request, delivery_order, random_calls, tutorial_calls
+from tvox_journey.store import event_log, interactions
+from tvox_journey.store.engine import Database, make_database
+from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.migrate import upgrade
+
+POLICY = services.NumberPolicy()
+NOW = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    upgrade(db_url)
+    database = make_database(db_url)
+    yield database
+    database.dispose()
+
+
+def entry(request: Request) -> LogEntry:
+    route = find_tutorial_route(request.path)
+    assert route is not None
+    zone = ZoneInfo("Europe/Rome")
+    return tutorial_entry(
+        route.path, request.params, method=request.method, received_at=NOW, tvox_timezone=zone
+    )
+
+
+def test_a_batch_answers_each_delivery_in_order_with_its_own_outcome(db: Database) -> None:
+    ring, answer, _hangup = (entry(r) for r in tutorial_calls(NOW)[0].requests)
+    rejected = replace(ring, outcome=Outcome.REJECTED, status_code=422, reason="bad", event=None)
+    with db.write.begin() as conn:
+        results = services.record_many(conn, [ring, ring, answer, rejected, ring], POLICY)
+    outcomes = [r.outcome for r in results]
+    accepted, duplicate, rejected_ = Outcome.ACCEPTED, Outcome.DUPLICATE, Outcome.REJECTED
+    assert outcomes == [accepted, duplicate, accepted, rejected_, duplicate]
+    assert len({r.seq for r in results}) == 5
+    assert results[1].seq > results[0].seq and results[4].seq > results[0].seq
+    assert results[0].number_key == results[2].number_key == "+390452224600"
+    with db.read.connect() as conn:
+        stored = interactions.get(conn, ring.event.call_id if ring.event else "")
+        rows = event_log.recent(conn, limit=10)
+    assert stored is not None and stored.last_seq == results[2].seq
+    assert stored.interaction.answered is not None and stored.interaction.ended is None
+    assert sorted(row["outcome"] for row in rows) == sorted(outcomes)
+
+
+def test_a_delivery_already_in_the_log_is_a_duplicate_in_a_later_batch(db: Database) -> None:
+    ring = entry(tutorial_calls(NOW)[0].requests[0])
+    with db.write.begin() as conn:
+        first = services.record_many(conn, [ring], POLICY)[0]
+    with db.write.begin() as conn:
+        again = services.record_many(conn, [ring], POLICY)[0]
+    assert (first.outcome, again.outcome) == (Outcome.ACCEPTED, Outcome.DUPLICATE)
+    assert again.number_key is None and again.call_id == first.call_id
+
+
+def test_shuffled_duplicated_traffic_recorded_in_batches_folds_to_the_expected_journeys(db: Database) -> None:
+    rng = random.Random(5)
+    calls = random_calls(rng, 60, NOW, ["0452224600", "3331234567", "201"], ["op1", "op2", "op3"], ["cc"])
+    requests = delivery_order(calls, rng, shuffle=True, duplicates=0.3)
+    for start in range(0, len(requests), 17):
+        with db.write.begin() as conn:
+            services.record_many(conn, [entry(r) for r in requests[start : start + 17]], POLICY)
+    expected = expected_journeys(requests)
+    with db.read.connect() as conn:
+        stored = {call_id: interactions.get(conn, call_id) for call_id in expected}
+        logged = len(event_log.read_since(conn, 0, limit=10_000))
+    assert {call_id: s.interaction if s else None for call_id, s in stored.items()} == expected
+    assert logged == len(requests)
+
+
+def test_nothing_to_record_writes_nothing(db: Database) -> None:
+    with db.write.begin() as conn:
+        assert services.record_many(conn, [], POLICY) == []
+        assert services.refold_many(conn, {}, POLICY) == {}
