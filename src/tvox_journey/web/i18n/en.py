@@ -167,7 +167,8 @@ MESSAGES: dict[str, str] = {
     "journey.empty": "No interactions yet.",
     "journey.empty_live": "When TVox notifies a call from or to {number}, it shows up here live, "
     "without reloading the page.",
-    "journey.empty_how": "To try it now, send sample calls with the simulator:",
+    "journey.empty_how": "To try it now, send the tutorial's four calls with the simulator:",
+    "journey.empty_sim_other": "The simulator calls the tutorial's number, {number}:",
     "journey.empty_tvox": "With TVox: in the Notification Service point the web services at this "
     "server, for example",
     "journey.empty_no_numbers": "This contact has no numbers: add one to link its calls.",

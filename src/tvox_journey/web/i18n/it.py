@@ -172,7 +172,8 @@ MESSAGES: dict[str, str] = {
     "journey.empty": "Nessuna interazione ancora.",
     "journey.empty_live": "Quando TVox notificherà una chiamata da o verso {number}, comparirà qui "
     "in tempo reale, senza ricaricare la pagina.",
-    "journey.empty_how": "Per provare subito, invia chiamate di esempio con il simulatore:",
+    "journey.empty_how": "Per provare subito, invia le quattro chiamate del tutorial con il simulatore:",
+    "journey.empty_sim_other": "Il simulatore chiama il numero del tutorial, {number}:",
     "journey.empty_tvox": "Con TVox: nel Notification Service punta i web service a questo server, "
     "ad esempio",
     "journey.empty_no_numbers": "Questo contatto non ha numeri: aggiungine uno per collegare le chiamate.",

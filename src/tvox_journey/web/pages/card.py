@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from tvox_journey import services
 from tvox_journey.domain.contact import Contact
 from tvox_journey.live.broadcaster import Change
+from tvox_journey.sim import TUTORIAL_NUMBER
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import event_log
 from tvox_journey.store import interactions as interaction_store
@@ -70,6 +71,8 @@ def card_context(
         "shared": shared,
         "after": after,
         "next_cursor": encode_cursor(page[-1]) if more and page else None,
+        "tutorial_number": TUTORIAL_NUMBER,
+        "has_tutorial_number": resources.policy.key(TUTORIAL_NUMBER) in keys,
     }
 
 
