@@ -153,6 +153,10 @@ def test_invalid_rows_are_refused_with_the_reason(
     assert "<script>" not in response.text
 
 
+def test_removing_a_bad_name_is_refused(client: TestClient) -> None:
+    assert post_form(client, "/mappings/delete", route="service/ring", incoming="a\x00").status_code == 422
+
+
 def test_changes_need_a_csrf_token(client: TestClient) -> None:
     data = {"route": "service/ring", "incoming": "numero", "variable": "cli"}
     response = client.post("/mappings", data=data, headers={"origin": "http://testserver"})

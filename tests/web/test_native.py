@@ -324,6 +324,7 @@ def test_popup_values_are_searchable(client: TestClient) -> None:
     assert [(i["call_id"], i["popups"]) for i in found] == [("c1", {"popup1": "CRM-42"})]
     assert client.get("/api/v1/search/interactions", params={"popup": "%"}).json() == []
     assert client.get("/api/v1/search/interactions", params={"popup": ""}).status_code == 422
+    assert client.get("/api/v1/search/interactions", params={"popup": "a\x00"}).status_code == 422
 
 
 def test_caller_data_of_an_unknown_number_is_the_suggested_contact(client: TestClient) -> None:
@@ -349,6 +350,7 @@ def test_a_number_a_contact_has_gets_no_suggestion(client: TestClient) -> None:
     assert (suggestion["suggestion"], suggestion["contact_ids"]) == (None, [contact["id"]])
     assert client.get(f"/api/v1/contacts/{contact['id']}").json()["name"] == "M."
     assert client.get("/api/v1/numbers/abc/suggestion").status_code == 422
+    assert client.get("/api/v1/numbers/1%00/suggestion").status_code == 422
 
 
 def test_native_route_asks_for_the_webhook_credentials_when_set(db_url: str) -> None:

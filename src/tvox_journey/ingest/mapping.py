@@ -51,12 +51,20 @@ def canonical_route(name: str) -> str | None:
     return key if key in ROUTE_KEYS else None
 
 
-def entry_problem(incoming: str, variable: object) -> str | None:
-    """Why `incoming = variable` cannot be a mapping entry; None when it can."""
+def name_problem(incoming: str) -> str | None:
+    """Why `incoming` cannot be an incoming parameter name; None when it can."""
     if not incoming.strip() or incoming != incoming.strip():
         return f"the incoming name {incoming!r} is empty or has surrounding spaces"
     if len(incoming) > MAX_NAME_LENGTH or _CONTROL.search(incoming):
         return f"the incoming name {incoming[:40]!r} is too long or has control characters"
+    return None
+
+
+def entry_problem(incoming: str, variable: object) -> str | None:
+    """Why `incoming = variable` cannot be a mapping entry; None when it can."""
+    problem = name_problem(incoming)
+    if problem is not None:
+        return problem
     if not isinstance(variable, str):
         return f"{incoming}: the TVox variable must be a string, not {type(variable).__name__}"
     if not is_known_variable(variable):

@@ -38,6 +38,11 @@ class SuggestionOut(BaseModel):
     )
 
 
+def has_control_characters(text: str) -> bool:
+    """True for text no stored value can contain (and PostgreSQL cannot even compare: NUL)."""
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
 @router.get("/search/interactions", response_model=list[InteractionOut])
 def search_interactions(
     resources: ResourcesDep,
@@ -45,6 +50,8 @@ def search_interactions(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[InteractionOut]:
     """Interactions whose popup variables (popup1... from IVR/BPM flows, e.g. crmId) contain `popup`."""
+    if has_control_characters(popup):
+        raise HTTPException(422, "popup: contains control characters")
     with resources.db.read.connect() as conn:
         found = interaction_store.search_popups(conn, popup.strip(), limit=limit)
     return [interaction_out(s) for s in found]
@@ -53,7 +60,7 @@ def search_interactions(
 @router.get("/numbers/{number}/suggestion", response_model=SuggestionOut)
 def number_suggestion(number: str, resources: ResourcesDep) -> SuggestionOut:
     """The contact TVox's caller data suggests for a number, when no contact has it yet."""
-    key = resources.policy.key(number[:64])
+    key = None if has_control_characters(number) else resources.policy.key(number[:64])
     if key is None:
         raise HTTPException(422, "number: not a phone number")
     with resources.db.read.connect() as conn:

@@ -20,6 +20,7 @@ from tvox_journey.ingest.mapping import (
     Table,
     canonical_route,
     entry_problem,
+    name_problem,
     read_mapping_file,
 )
 from tvox_journey.ingest.native import KNOWN_VARIABLES
@@ -170,7 +171,7 @@ async def remove_mapping(request: Request, resources: ResourcesDep, user: Admin)
     """Remove a row saved on this page: the file's or the default mapping applies again."""
     name, incoming, _variable = await _form(request)
     route = canonical_route(name)
-    if route is None or not incoming:
+    if route is None or name_problem(incoming) is not None:
         return _page(request, resources, error=_text(request)["error_route"], status_code=422)
 
     def edit(conn: Connection) -> bool:
