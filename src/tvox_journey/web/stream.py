@@ -137,7 +137,8 @@ def _reload(resources: Resources, watch: Watch) -> None:
 
 
 def change_frame(position: Position, change: Change | None = None) -> str:
-    data = {"seq": position.cursor, "kind": change.kind if change else "log"}
+    data: dict[str, int | str] = {"seq": change.seq if change and change.seq > 0 else position.cursor}
+    data["kind"] = change.kind if change else "log"
     if change is not None and change.call_id:
         data["call_id"] = change.call_id
     return format_frame(id=position.cursor, event="change", data=json.dumps(data))
@@ -170,7 +171,7 @@ async def change_stream(
             wait = min(poll_seconds - (now - last_poll), heartbeat_seconds - (now - last_beat))
             changes: list[Change] = []
             try:
-                changes.append(await asyncio.wait_for(subscription.queue.get(), timeout=max(wait, 0.0)))
+                changes.append(await asyncio.wait_for(subscription.queue.get(), timeout=max(wait, 0.01)))
                 while not subscription.queue.empty():
                     changes.append(subscription.queue.get_nowait())
             except TimeoutError:
