@@ -48,6 +48,11 @@ def test_package_imports_only_what_its_layer_allows(package: str) -> None:
     assert problems == []
 
 
-def test_services_never_import_the_web_or_live_layers() -> None:
-    names = imports_of(PACKAGE / "services.py")
-    assert not {n for n in names if n.startswith(("tvox_journey.web", "tvox_journey.live", "fastapi"))}
+@pytest.mark.parametrize("module", ["services.py", "accounts.py", "writer.py"])
+def test_use_cases_never_import_the_web_or_live_layers(module: str) -> None:
+    names = imports_of(PACKAGE / module)
+    assert not {
+        n
+        for n in names
+        if n.startswith(("tvox_journey.web", "tvox_journey.live", "tvox_journey.cli", "fastapi"))
+    }

@@ -28,6 +28,7 @@ def run_server(settings: Settings, *, allow_open_webhooks: bool = False) -> None
         proxy_headers=settings.trusted_proxies is not None,
         forwarded_allow_ips=settings.trusted_proxies,
         server_header=False,
+        timeout_graceful_shutdown=5,  # open live pages (SSE) must not hold a restart for long
     )
 
 

@@ -82,6 +82,13 @@ def make_auth_state(settings: Settings) -> AuthState:
     )
 
 
+def cookie_policy(request: Request) -> dict[str, Any]:
+    """HttpOnly, SameSite and Secure as configured, for every cookie this app sets."""
+    state = auth_state(request)
+    secure = state.cookie_secure or state.cookie_samesite == "none" or request.url.scheme == "https"
+    return {"httponly": True, "secure": secure, "samesite": state.cookie_samesite, "path": "/"}
+
+
 def auth_state(request: Request) -> AuthState:
     state: AuthState = request.app.state.auth
     return state
@@ -155,16 +162,7 @@ def start_session(request: Request, response: Response, user: StoredUser) -> Non
     """Log `user` in: a signed, HttpOnly session cookie on `response`."""
     state = auth_state(request)
     value = _serializer(request).dumps({"u": user.username, "p": _fingerprint(user.password_hash)})
-    secure = state.cookie_secure or state.cookie_samesite == "none" or request.url.scheme == "https"
-    response.set_cookie(
-        SESSION_COOKIE,
-        str(value),
-        max_age=state.session_max_age,
-        httponly=True,
-        secure=secure,
-        samesite=state.cookie_samesite,  # type: ignore[arg-type]
-        path="/",
-    )
+    response.set_cookie(SESSION_COOKIE, str(value), max_age=state.session_max_age, **cookie_policy(request))
 
 
 def end_session(response: Response) -> None:

@@ -22,6 +22,7 @@ from fastapi import HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup, escape
 
+from tvox_journey.web.auth import cookie_policy
 from tvox_journey.web.deps import get_resources
 
 COOKIE = "tvox_journey_csrf"
@@ -63,14 +64,8 @@ def set_cookie_if_new(request: Request, response: Response) -> None:
     """Give the browser its CSRF cookie when this request made one."""
     new: str | None = getattr(request.state, _NEW_SEED, None)
     if new is not None:
-        response.set_cookie(
-            COOKIE,
-            new,
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-            path="/",
-        )
+        # Same SameSite/Secure as the session, so forms work inside a framing TVox client too.
+        response.set_cookie(COOKIE, new, **cookie_policy(request))
 
 
 def is_valid(request: Request, sent: str | None) -> bool:
