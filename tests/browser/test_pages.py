@@ -78,3 +78,14 @@ def test_main_pages_render_and_fit_the_width(page: Page, server: Server, size: s
     expect(page.locator("table.names input[value='Operatore 2']")).to_have_count(1)
     page.goto(server.url("/log"))
     expect(page.locator("table.log tbody tr").first).to_contain_text("/tvox/events/service/ring")
+
+
+def test_api_docs_render_from_vendored_files_under_the_content_security_policy(
+    page: Page, server: Server
+) -> None:
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(server.url("/api/docs"))
+    page.get_by_text("/api/v1/contacts/{contact_id}/journey").first.wait_for()
+    screenshot(page, "api-docs")
+    assert not [e for e in errors if "Content Security Policy" in e and "script" in e]

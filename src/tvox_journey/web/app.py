@@ -14,7 +14,7 @@ from tvox_journey.services import NumberPolicy
 from tvox_journey.settings import Settings
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.migrate import upgrade
-from tvox_journey.web import api, api_search, export, health
+from tvox_journey.web import api, api_docs, api_search, export, health
 from tvox_journey.web.deps import Resources
 from tvox_journey.web.errors import install_error_handlers
 from tvox_journey.web.mappings_admin import load_mappings
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="tvox-journey",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # web/api_docs.py serves Swagger UI from vendored files
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(mappings_router)
     app.include_router(api.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(health.router)
+    app.include_router(api_docs.router)
     app.include_router(export.router)
     install_pages(app, settings)
     return app
