@@ -206,3 +206,10 @@ def test_nul_and_surrogates_from_bad_input_are_stored_replaced(db: Database) -> 
     with db.read.connect() as conn:
         (row,) = event_log.recent(conn)
     assert (row["path"], row["params"], row["reason"]) == ("/x\ufffdy", [["a\ufffd", "?"]], "path \ufffd")
+
+
+def test_contact_text_with_nul_is_stored_replaced(db: Database) -> None:
+    with db.write.begin() as conn:
+        contact_id = contacts.create(conn, name="A\x00", surname="B", company=None, numbers=[], now=T0)
+        contact = contacts.get(conn, contact_id)
+    assert contact is not None and contact.name == "A\ufffd"

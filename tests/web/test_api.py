@@ -83,3 +83,9 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
         "/api/v1/contacts/{contact_id}/journey",
         "/api/v1/interactions/{call_id}",
     } <= set(paths)
+
+
+def test_control_characters_in_a_contact_are_422_naming_the_field(client: TestClient) -> None:
+    response = client.post("/api/v1/contacts", json={"name": "Ma\x00rio", "numbers": ["0452224600"]})
+    assert response.status_code == 422
+    assert "body.name" in response.json()["error"]

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from tvox_journey.domain.contact import Contact, ContactNumber
+from tvox_journey.store.event_log import storable
 from tvox_journey.store.schema import contact_numbers, contacts
 
 
@@ -57,7 +58,13 @@ def create(
     """Insert a contact with its numbers; returns its id."""
     contact_id = conn.execute(
         insert(contacts)
-        .values(name=name, surname=surname, company=company, created_at=now, updated_at=now)
+        .values(
+            name=storable(name),
+            surname=storable(surname),
+            company=storable(company),
+            created_at=now,
+            updated_at=now,
+        )
         .returning(contacts.c.id)
     ).scalar_one()
     _set_numbers(conn, int(contact_id), numbers)
@@ -78,7 +85,7 @@ def update_contact(
     result = conn.execute(
         update(contacts)
         .where(contacts.c.id == contact_id)
-        .values(name=name, surname=surname, company=company, updated_at=now)
+        .values(name=storable(name), surname=storable(surname), company=storable(company), updated_at=now)
     )
     if result.rowcount == 0:
         return False

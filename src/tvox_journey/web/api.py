@@ -35,11 +35,17 @@ class NumberOut(BaseModel):
     normalized: str
 
 
+# Printable text only: a control character (NUL above all) in a name is a client error.
+PlainText = Annotated[str, Field(max_length=255, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
 class ContactIn(BaseModel):
-    name: str = Field("", max_length=255)
-    surname: str = Field("", max_length=255)
-    company: str | None = Field(None, max_length=255)
-    numbers: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=20)
+    name: PlainText = ""
+    surname: PlainText = ""
+    company: PlainText | None = None
+    numbers: list[Annotated[str, Field(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")]] = Field(
+        default_factory=list, max_length=20
+    )
 
 
 class ContactOut(BaseModel):
