@@ -231,7 +231,8 @@ class RawSender:
 def make_sender(target: Target, connections: int) -> Sender:
     """The client `target` asks for; auto picks the raw one for plain http:// URLs."""
     plain = urlsplit(target.base_url).scheme == "http"
-    if target.client is ClientKind.RAW or (target.client is ClientKind.AUTO and plain):
+    kind = ClientKind(target.client)
+    if kind is ClientKind.RAW or (kind is ClientKind.AUTO and plain):
         return RawSender(target, connections)
     return HttpxSender(target, connections)
 

@@ -25,6 +25,7 @@ def run_server(settings: Settings, *, allow_open_webhooks: bool = False) -> None
         host=settings.host,
         port=settings.port,
         log_level="info",
+        access_log=settings.access_log,
         proxy_headers=settings.trusted_proxies is not None,
         forwarded_allow_ips=settings.trusted_proxies,
         server_header=False,

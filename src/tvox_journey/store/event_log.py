@@ -77,7 +77,8 @@ def storable(value: Any) -> Any:
     return value
 
 
-def _row(entry: LogEntry) -> dict[str, Any]:
+def log_row(entry: LogEntry) -> dict[str, Any]:
+    """The column values of an entry's row, but its sequence number and dedupe key (bulk loads use it too)."""
     return {
         "received_at": entry.received_at,
         "method": storable(entry.method),
@@ -116,7 +117,7 @@ def _append_new(dialect: str) -> Executable:
 
 def append(conn: Connection, entry: LogEntry) -> int:
     """Append a row as it is (rejected requests, actions); returns its sequence number."""
-    return int(conn.execute(_APPEND, _row(entry) | {"dedupe_key": None}).scalar_one())
+    return int(conn.execute(_APPEND, log_row(entry) | {"dedupe_key": None}).scalar_one())
 
 
 def append_new(conn: Connection, entries: Sequence[LogEntry]) -> list[int | None]:
@@ -128,7 +129,7 @@ def append_new(conn: Connection, entries: Sequence[LogEntry]) -> list[int | None
     if not entries:
         return []
     keys = [dedupe_key(entry.route, entry.params) for entry in entries]
-    rows = [_row(entry) | {"dedupe_key": key} for entry, key in zip(entries, keys, strict=True)]
+    rows = [log_row(entry) | {"dedupe_key": key} for entry, key in zip(entries, keys, strict=True)]
     # Rows are inserted in order, so of equal entries the first is the one stored.
     inserted = {key: int(seq) for key, seq in conn.execute(_append_new(conn.dialect.name), rows)}
     return [inserted.pop(key, None) for key in keys]

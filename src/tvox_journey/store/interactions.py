@@ -47,7 +47,8 @@ def _upsert_statement(dialect: str) -> Executable:
     return statement.on_conflict_do_update(index_elements=[interactions.c.call_id], set_=changed)
 
 
-def _values(stored: StoredInteraction) -> dict[str, object]:
+def interaction_row(stored: StoredInteraction) -> dict[str, object]:
+    """The column values of an interaction's row (`cleared` is written False; bulk loads use it too)."""
     interaction = stored.interaction
     first = interaction.first
     final_end = interaction.final_end
@@ -75,7 +76,7 @@ def upsert_many(conn: Connection, rows: Sequence[StoredInteraction]) -> None:
     The `cleared` flag of `rows` is not written: new rows start visible.
     """
     if rows:
-        conn.execute(_upsert_statement(conn.dialect.name), [_values(row) for row in rows])
+        conn.execute(_upsert_statement(conn.dialect.name), [interaction_row(row) for row in rows])
 
 
 def upsert(
