@@ -72,7 +72,17 @@ interactions = Table(
     Column("last_seq", Seq, nullable=False),
     Column("cleared", Boolean, nullable=False, default=False),
 )
-Index("ix_interactions_number_sort", interactions.c.number_key, interactions.c.sort_at)
+# Journeys: page order, and the header's counts read from the index alone (never the JSON rows).
+Index(
+    "ix_interactions_journey",
+    interactions.c.number_key,
+    interactions.c.sort_at,
+    interactions.c.call_id,
+    interactions.c.kind,
+    interactions.c.cleared,
+    interactions.c.is_internal,
+    interactions.c.outcome,
+)
 Index("ix_interactions_sort_at", interactions.c.sort_at)
 Index("ix_interactions_outcome", interactions.c.outcome)
 
