@@ -18,7 +18,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import func, select
 
 from tvox_journey.cli import app
 from tvox_journey.cli.options import load_settings
@@ -31,7 +30,6 @@ from tvox_journey.ingest.parse import map_variables, parse_event
 from tvox_journey.sim import Call, Request, delivery_order, random_calls, tutorial_calls
 from tvox_journey.store import event_log, interactions
 from tvox_journey.store.engine import make_database
-from tvox_journey.store.schema import event_log as event_log_table
 
 SERVICES = ("customercare", "sales", "support", "billing")
 RANDOM_GAP = timedelta(seconds=30)  # mean time between two calls' starts
@@ -148,12 +146,7 @@ def verify_database(
                     result.missing.append(call_id)
                     continue
                 result.wrong += [(call_id, *d) for d in differences(want, stored.interaction)]
-            counts = conn.execute(
-                select(event_log_table.c.outcome, func.count())
-                .where(event_log_table.c.seq > since_seq)
-                .group_by(event_log_table.c.outcome)
-            )
-            result.logged.update({outcome: int(n) for outcome, n in counts})
+            result.logged.update(event_log.outcomes_after(conn, since_seq))
     finally:
         db.dispose()
     return result

@@ -177,6 +177,14 @@ def recent(
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
+def outcomes_after(conn: Connection, seq: int) -> dict[str, int]:
+    """How many rows after `seq` have each outcome."""
+    query = (
+        select(event_log.c.outcome, func.count()).where(event_log.c.seq > seq).group_by(event_log.c.outcome)
+    )
+    return {outcome: int(count) for outcome, count in conn.execute(query)}
+
+
 def max_seq(conn: Connection) -> int:
     return int(conn.execute(select(func.coalesce(func.max(event_log.c.seq), 0))).scalar_one())
 
