@@ -250,8 +250,9 @@ def copy_to_postgres(sqlite_path: str, database_url: str) -> Loaded:
         )
         target.commit()
         target.autocommit = True
-        target.execute("ANALYZE event_log")
-        target.execute("ANALYZE interactions")
+        # What autovacuum does to a database that grew over months (visibility map, statistics).
+        target.execute("VACUUM ANALYZE event_log")
+        target.execute("VACUUM ANALYZE interactions")
     source.close()
     db = make_database(database_url)
     try:

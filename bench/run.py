@@ -249,10 +249,12 @@ class Bench:
                 self.results["ceiling"].append({"when": when, **result})
                 self.say(f"  c{concurrency}: {summary(result)}")
 
-    def ingestion(self, database: str, history: str, url: str, loaded: Loaded | None) -> None:
+    def ingestion(
+        self, database: str, history: str, url: str, loaded: Loaded | None, env: dict[str, str] | None = None
+    ) -> None:
         self.say(f"{database}, {history}: server")
-        log = self.workdir / f"server-{database}-{history}.log"
-        with product_server(url, log) as server:
+        log = self.workdir / f"server-{len(self.results['ingestion'])}.log"
+        with product_server(url, log, env) as server:
             measure(server, self.sets["warmup"], concurrency=16)
             runs = (
                 ("in order", 1, "sequential"),
@@ -280,6 +282,10 @@ class Bench:
         sqlite_empty = f"sqlite:///{self.workdir / 'empty.db'}"
         upgrade(sqlite_empty)
         self.ingestion("SQLite", "empty", sqlite_empty, None)
+        relaxed = f"sqlite:///{self.workdir / 'empty-normal.db'}"
+        upgrade(relaxed)
+        normal = {"TVOX_JOURNEY_SQLITE_SYNCHRONOUS": "NORMAL"}
+        self.ingestion("SQLite, synchronous=NORMAL", "empty", relaxed, None, normal)
         history_path = self.workdir / "history.db"
         self.say(f"preloading {self.sizes.history} events into SQLite")
         loaded = preload_sqlite(f"sqlite:///{history_path}", self.sizes.history)
@@ -356,6 +362,24 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {r['when']} of run | {r['concurrency']} | {r['events_per_second']:.0f} | {r['p50_ms']} | "
             f"{r['p99_ms']} | {r['server_cpu_us_per_event']:.0f} |"
         )
+    lines += ["", "| preload | events | interactions | seconds | events/s |", "|---|---|---|---|---|"]
+    for database, p in results["preload"].items():
+        rate = p["events"] / p["seconds"] if p["seconds"] else 0
+        lines.append(
+            f"| {database} | {p['events']} | {p['interactions']} | {p['seconds']:.1f} | {rate:.0f} |"
+        )
+    lines += [
+        "",
+        "| contact card, 10,000 interactions | request | p50 ms | p95 ms | bytes |",
+        "|---|---|---|---|---|",
+    ]
+    for database, card in results["card"].items():
+        for name in ("page", "api"):
+            c = card[name]
+            lines.append(f"| {database} | `GET {c['path']}` | {c['p50_ms']} | {c['p95_ms']} | {c['bytes']} |")
+    lines += ["", "| server memory | VmRSS | peak (VmHWM) |", "|---|---|---|"]
+    for name, memory in results["memory"].items():
+        lines.append(f"| {name} | {memory['VmRSS'] / 1024:.0f} MiB | {memory['VmHWM'] / 1024:.0f} MiB |")
     return "\n".join(lines)
 
 
