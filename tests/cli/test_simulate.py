@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -13,7 +15,7 @@ from tests.server_process import running_server
 from typer.testing import CliRunner
 
 from tvox_journey.cli import app
-from tvox_journey.cli.player import Endpoint, MethodChoice, to_wire
+from tvox_journey.cli.player import Endpoint, MethodChoice, run, to_wire
 from tvox_journey.cli.simulate import (
     Scenario,
     build_calls,
@@ -145,3 +147,11 @@ def test_contact_numbers_are_distinct_and_phone_shaped() -> None:
     numbers = contact_numbers(random.Random(4), 300)
     assert len(set(numbers)) == 300
     assert all(n.replace(" ", "").lstrip("+").isdigit() for n in numbers)
+
+
+def test_the_player_runs_even_where_an_event_loop_is_already_running() -> None:
+    async def inside_a_loop() -> int:
+        return run(asyncio.sleep(0, result=7))
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # a thread of its own, whatever this one runs
+        assert pool.submit(asyncio.run, inside_a_loop()).result() == 7

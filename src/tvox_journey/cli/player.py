@@ -14,6 +14,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
@@ -53,13 +54,26 @@ class ClientKind(StrEnum):
     RAW = "raw"
 
 
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine on a new event loop: uvloop's when installed (a lighter client)."""
+def _run_here(coroutine: Coroutine[Any, Any, T]) -> T:
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
         return asyncio.run(coroutine)
     return uvloop.run(coroutine)
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on a new event loop: uvloop's when installed (a lighter client).
+
+    Called where an event loop is already running in this thread (a notebook, a
+    test session driving a browser), it runs on a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _run_here(coroutine)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvox-journey-player") as pool:
+        return pool.submit(_run_here, coroutine).result()
 
 
 @dataclass(frozen=True, slots=True)
