@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,7 +53,13 @@ def expected(requests: list[Request]) -> Interaction | None:
     return fold(events)
 
 
-async def deliver(bases: list[str], requests: list[Request], concurrency: int) -> list[int]:
+def deliver(bases: list[str], requests: list[Request], concurrency: int) -> list[int]:
+    """Send concurrently, on an event loop of its own (another test may have left one running)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _deliver(bases, requests, concurrency)).result()
+
+
+async def _deliver(bases: list[str], requests: list[Request], concurrency: int) -> list[int]:
     limits = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(timeout=30) as client:
 
@@ -78,9 +85,9 @@ def test_concurrent_events_of_the_same_calls_lose_no_update(db_url: str, tmp_pat
         bases = [first]
         if processes == 2:
             with running_server(db_url, log_path=tmp_path / "b.log") as second:
-                statuses = asyncio.run(deliver([first, second], requests, concurrency=32))
+                statuses = deliver([first, second], requests, concurrency=32)
         else:
-            statuses = asyncio.run(deliver(bases, requests, concurrency=32))
+            statuses = deliver(bases, requests, concurrency=32)
     assert set(statuses) == {200}
     db = make_database(db_url)
     try:

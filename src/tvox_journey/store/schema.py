@@ -48,7 +48,7 @@ event_log = Table(
     Column("reason", Text, nullable=True),
     Column("dedupe_key", String(64), nullable=True, unique=True),
     Column("call_id", String(255), nullable=True),
-    Column("event", JSON, nullable=True),  # the parsed CallEvent, for re-folding
+    Column("event", JSON(none_as_null=True), nullable=True),  # the parsed CallEvent, for re-folding
     Column("actor", String(64), nullable=True),  # the user, for recorded actions
 )
 Index("ix_event_log_call_id", event_log.c.call_id)
