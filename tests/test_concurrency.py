@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from tests.server_process import running_server
 
 from tvox_journey.domain.fold import fold
 from tvox_journey.domain.interaction import Interaction
@@ -18,8 +19,6 @@ from tvox_journey.ingest.parse import map_variables, parse_event
 from tvox_journey.store import interactions
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.migrate import upgrade
-
-from tests.server_process import running_server
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 Request = tuple[str, dict[str, str]]

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -169,6 +170,49 @@ def contact_numbers(raw_numbers: Sequence[str], policy: NumberPolicy) -> list[Co
             raise ValueError(f"{raw!r} is not a phone number")
         result.append(ContactNumber(raw.strip(), key))
     return result
+
+
+@dataclass(frozen=True)
+class ContactFields:
+    """What a person enters for a contact."""
+
+    name: str
+    surname: str
+    company: str | None
+    numbers: Sequence[ContactNumber]
+
+
+def save_contact(
+    conn: Connection, contact_id: int | None, fields: ContactFields, *, actor: str | None, now: datetime
+) -> tuple[int, int] | None:
+    """Create (no id) or replace a contact, recorded in the audit trail.
+
+    Returns (contact id, log sequence number), or None when the contact to replace does not exist.
+    """
+    values: dict[str, Any] = {
+        "name": fields.name,
+        "surname": fields.surname,
+        "company": fields.company,
+        "numbers": fields.numbers,
+    }
+    if contact_id is None:
+        contact_id = contact_store.create(conn, **values, now=now)
+        action = "contact/create"
+    elif contact_store.update_contact(conn, contact_id, **values, now=now):
+        action = "contact/update"
+    else:
+        return None
+    details = [("contact_id", str(contact_id))]
+    return contact_id, record_action(conn, actor=actor, action=action, details=details, now=now)
+
+
+def delete_contact(conn: Connection, contact_id: int, *, actor: str | None, now: datetime) -> int | None:
+    """Delete a contact (its interactions stay, as an unknown number's); the log sequence number, or None."""
+    if not contact_store.remove(conn, contact_id):
+        return None
+    return record_action(
+        conn, actor=actor, action="contact/delete", details=[("contact_id", str(contact_id))], now=now
+    )
 
 
 def clear_journey(conn: Connection, contact: Contact, *, actor: str | None, now: datetime) -> int:

@@ -178,29 +178,25 @@ def list_contacts(
     return [contact_out(c) for c in found]
 
 
-@router.post("/contacts", response_model=ContactOut, status_code=201)
-async def create_contact(body: ContactIn, resources: ResourcesDep, user: Writer) -> ContactOut:
-    """Create a contact; its numbers' past interactions join its journey at once."""
-    numbers = _numbers(resources, body.numbers)
+async def _save(resources: ResourcesDep, user: User, contact_id: int | None, body: ContactIn) -> Contact:
+    fields = services.ContactFields(body.name, body.surname, body.company, _numbers(resources, body.numbers))
     now = resources.now()
 
     def write(conn: Connection) -> Contact | None:
-        contact_id = contact_store.create(
-            conn, name=body.name, surname=body.surname, company=body.company, numbers=numbers, now=now
-        )
-        services.record_action(
-            conn,
-            actor=user.username,
-            action="contact/create",
-            details=[("contact_id", str(contact_id))],
-            now=now,
-        )
-        return contact_store.get(conn, contact_id)
+        saved = services.save_contact(conn, contact_id, fields, actor=user.username, now=now)
+        return contact_store.get(conn, saved[0]) if saved else None
 
     contact = await resources.writer.run(write)
-    assert contact is not None
+    if contact is None:
+        raise HTTPException(404, "contact not found")
     resources.broadcaster.publish(Change(0, kind="contact"))
-    return contact_out(contact)
+    return contact
+
+
+@router.post("/contacts", response_model=ContactOut, status_code=201)
+async def create_contact(body: ContactIn, resources: ResourcesDep, user: Writer) -> ContactOut:
+    """Create a contact; its numbers' past interactions join its journey at once."""
+    return contact_out(await _save(resources, user, None, body))
 
 
 def _get_contact(resources: ResourcesDep, contact_id: int) -> Contact:
@@ -222,51 +218,19 @@ async def update_contact(
     contact_id: ContactId, body: ContactIn, resources: ResourcesDep, user: Writer
 ) -> ContactOut:
     """Replace a contact's fields and numbers."""
-    numbers = _numbers(resources, body.numbers)
-    now = resources.now()
-
-    def write(conn: Connection) -> Contact | None:
-        if not contact_store.update_contact(
-            conn, contact_id, name=body.name, surname=body.surname, company=body.company,
-            numbers=numbers, now=now,
-        ):  # fmt: skip
-            return None
-        services.record_action(
-            conn,
-            actor=user.username,
-            action="contact/update",
-            details=[("contact_id", str(contact_id))],
-            now=now,
-        )
-        return contact_store.get(conn, contact_id)
-
-    contact = await resources.writer.run(write)
-    if contact is None:
-        raise HTTPException(404, "contact not found")
-    resources.broadcaster.publish(Change(0, kind="contact"))
-    return contact_out(contact)
+    return contact_out(await _save(resources, user, contact_id, body))
 
 
 @router.delete("/contacts/{contact_id}", status_code=204)
 async def delete_contact(contact_id: ContactId, resources: ResourcesDep, user: Writer) -> Response:
     """Delete a contact; its interactions stay, as an unknown number's."""
     now = resources.now()
-
-    def write(conn: Connection) -> bool:
-        removed = contact_store.remove(conn, contact_id)
-        if removed:
-            services.record_action(
-                conn,
-                actor=user.username,
-                action="contact/delete",
-                details=[("contact_id", str(contact_id))],
-                now=now,
-            )
-        return removed
-
-    if not await resources.writer.run(write):
+    deleted = await resources.writer.run(
+        lambda conn: services.delete_contact(conn, contact_id, actor=user.username, now=now)
+    )
+    if deleted is None:
         raise HTTPException(404, "contact not found")
-    resources.broadcaster.publish(Change(0, kind="contact"))
+    resources.broadcaster.publish(Change(deleted, kind="contact"))
     return Response(status_code=204)
 
 

@@ -15,7 +15,6 @@ from tvox_journey.domain.contact import Contact, ContactNumber
 from tvox_journey.live.broadcaster import Change
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import interactions as interaction_store
-from tvox_journey.web.auth import User
 from tvox_journey.web.deps import Resources, ResourcesDep
 from tvox_journey.web.pages.common import (
     CSRF,
@@ -163,14 +162,8 @@ async def _read_form(request: Request, resources: Resources) -> tuple[ContactFor
     return form, numbers
 
 
-def _log(conn: Connection, user: User, action: str, contact_id: int, resources: Resources) -> int:
-    return services.record_action(
-        conn,
-        actor=user.username,
-        action=action,
-        details=[("contact_id", str(contact_id))],
-        now=resources.now(),
-    )
+def _fields(form: ContactForm, numbers: list[ContactNumber]) -> services.ContactFields:
+    return services.ContactFields(form.name, form.surname, form.company or None, numbers)
 
 
 @router.post("/contacts/new", dependencies=CSRF)
@@ -180,15 +173,11 @@ async def create_contact(request: Request, resources: ResourcesDep, user: Agent)
     if form.errors:
         return _render_form(request, form, action="/contacts/new", contact=None, status_code=422)
     now = resources.now()
-
-    def write(conn: Connection) -> tuple[int, int]:
-        contact_id = contact_store.create(
-            conn, name=form.name, surname=form.surname, company=form.company or None,
-            numbers=numbers, now=now,
-        )  # fmt: skip
-        return contact_id, _log(conn, user, "contact/create", contact_id, resources)
-
-    contact_id, seq = await resources.writer.run(write)
+    saved = await resources.writer.run(
+        lambda conn: services.save_contact(conn, None, _fields(form, numbers), actor=user.username, now=now)
+    )
+    assert saved is not None
+    contact_id, seq = saved
     publish(resources, Change(seq, kind="contact"))
     return RedirectResponse(f"/contacts/{contact_id}", status_code=303)
 
@@ -214,19 +203,14 @@ async def update_contact(request: Request, contact_id: int, resources: Resources
             request, form, action=f"/contacts/{contact.id}/edit", contact=contact, status_code=422
         )
     now = resources.now()
-
-    def write(conn: Connection) -> int | None:
-        if not contact_store.update_contact(
-            conn, contact.id, name=form.name, surname=form.surname, company=form.company or None,
-            numbers=numbers, now=now,
-        ):  # fmt: skip
-            return None
-        return _log(conn, user, "contact/update", contact.id, resources)
-
-    seq = await resources.writer.run(write)
-    if seq is None:
+    saved = await resources.writer.run(
+        lambda conn: services.save_contact(
+            conn, contact.id, _fields(form, numbers), actor=user.username, now=now
+        )
+    )
+    if saved is None:
         return contact_not_found(request)
-    publish(resources, Change(seq, kind="contact"))
+    publish(resources, Change(saved[1], kind="contact"))
     return RedirectResponse(f"/contacts/{contact.id}", status_code=303)
 
 
@@ -257,13 +241,10 @@ async def delete_contact(request: Request, contact_id: int, resources: Resources
     contact = find_contact(resources, contact_id)
     if contact is None:
         return contact_not_found(request)
-
-    def write(conn: Connection) -> int | None:
-        if not contact_store.remove(conn, contact.id):
-            return None
-        return _log(conn, user, "contact/delete", contact.id, resources)
-
-    seq = await resources.writer.run(write)
+    now = resources.now()
+    seq = await resources.writer.run(
+        lambda conn: services.delete_contact(conn, contact.id, actor=user.username, now=now)
+    )
     if seq is not None:
         publish(resources, Change(seq, kind="contact"))
     return RedirectResponse("/contacts?deleted=1", status_code=303)
