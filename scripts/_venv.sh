@@ -1,5 +1,5 @@
 # Sourced by scripts/*: make .venv (once) and install the project into it.
-# Usage: . scripts/_venv.sh [extra]   e.g. ". scripts/_venv.sh dev"
+# Usage: VENV_EXTRA=dev . scripts/_venv.sh   (the extra is optional; arguments would be the caller's)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON="${PYTHON:-python3}"
@@ -7,9 +7,10 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip
 fi
+extra="${VENV_EXTRA:-}"
 spec="."
-[ -n "${1:-}" ] && spec=".[$1]"
-stamp=".venv/.installed-${1:-main}"
+[ -n "$extra" ] && spec=".[$extra]"
+stamp=".venv/.installed-${extra:-main}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e "$spec"
   touch "$stamp"
