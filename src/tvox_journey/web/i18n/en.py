@@ -4,6 +4,7 @@ MESSAGES: dict[str, str] = {
     # users, login, audit trail (issue 5: web/login.py, web/admin_users.py)
     "nav.users": "Users",
     "nav.audit": "Audit trail",
+    "nav.mappings": "Variable mapping",
     "auth.login": "Log in",
     "auth.username": "User name",
     "auth.password": "Password",

@@ -4,6 +4,7 @@ MESSAGES: dict[str, str] = {
     # users, login, audit trail (issue 5: web/login.py, web/admin_users.py)
     "nav.users": "Utenti",
     "nav.audit": "Registro attività",
+    "nav.mappings": "Mappatura variabili",
     "auth.login": "Accedi",
     "auth.username": "Nome utente",
     "auth.password": "Password",
