@@ -13,14 +13,14 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from tvox_journey.services import NumberPolicy, Recorded, lock_calls, record_many
+from tvox_journey.services import NumberPolicy, Recorded, record_many
 from tvox_journey.store.event_log import LogEntry
 
 log = logging.getLogger(__name__)
@@ -33,18 +33,15 @@ class StoreUnavailable(Exception):
 
 @dataclass
 class _Job(Generic[T]):
-    fn: Callable[[Connection], T]
-    call_ids: Sequence[str]
+    """A write to run: `fn`, or (when `fn` is None) a delivery to record with its number policy."""
+
+    fn: Callable[[Connection], T] | None
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[T]
     result: Any = None
     error: BaseException | None = None
-    entry: LogEntry | None = None  # a delivery to record (fn is then unused)
+    entry: LogEntry | None = None
     policy: NumberPolicy | None = None
-
-
-def _unused(conn: Connection) -> NoReturn:
-    raise AssertionError("a record job is run by record_many")
 
 
 @dataclass
@@ -66,14 +63,14 @@ class BatchWriter:
             self._thread.join(timeout=30)
             self._thread = None
 
-    async def run(self, fn: Callable[[Connection], T], call_ids: Sequence[str] = ()) -> T:
+    async def run(self, fn: Callable[[Connection], T]) -> T:
         """Run `fn` in a write transaction; returns its result once committed.
 
         Raises:
             StoreUnavailable: the database did not commit.
         """
         loop = asyncio.get_running_loop()
-        job: _Job[T] = _Job(fn, call_ids, loop, loop.create_future())
+        job: _Job[T] = _Job(fn, loop, loop.create_future())
         self._queue.put(job)
         return await job.future
 
@@ -84,8 +81,7 @@ class BatchWriter:
             StoreUnavailable: the database did not commit.
         """
         loop = asyncio.get_running_loop()
-        call_ids = [entry.event.call_id] if entry.event is not None else []
-        job: _Job[Recorded] = _Job(_unused, call_ids, loop, loop.create_future(), entry=entry, policy=policy)
+        job: _Job[Recorded] = _Job(None, loop, loop.create_future(), entry=entry, policy=policy)
         self._queue.put(job)
         return await job.future
 
@@ -118,7 +114,6 @@ class BatchWriter:
     def _execute(self, batch: list[_Job[Any]]) -> None:
         try:
             with self.engine.begin() as conn:
-                lock_calls(conn, [c for job in batch for c in job.call_ids])
                 _run_jobs(conn, batch)
             return
         except Exception as error:
@@ -129,7 +124,6 @@ class BatchWriter:
         for job in batch:
             try:
                 with self.engine.begin() as conn:
-                    lock_calls(conn, job.call_ids)
                     _run_jobs(conn, [job])
                 job.error = None
             except Exception as error:
@@ -137,18 +131,20 @@ class BatchWriter:
 
 
 def _run_jobs(conn: Connection, jobs: list[_Job[Any]]) -> None:
-    """Run jobs in order; runs of record jobs with the same policy go through record_many together."""
+    """Run jobs in order; runs of record jobs with the same policy go through record_many together
+    (which takes the calls' locks)."""
     start = 0
     while start < len(jobs):
         job = jobs[start]
-        if job.entry is None or job.policy is None:
+        if job.fn is not None:
             job.result = job.fn(conn)
             start += 1
             continue
         end = start + 1
-        while end < len(jobs) and jobs[end].entry is not None and jobs[end].policy == job.policy:
+        while end < len(jobs) and jobs[end].fn is None and jobs[end].policy == job.policy:
             end += 1
         run = jobs[start:end]
+        assert job.policy is not None
         recorded = record_many(conn, [j.entry for j in run if j.entry is not None], job.policy)
         for done, result in zip(run, recorded, strict=True):
             done.result = result

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -46,16 +46,6 @@ class LogEntry:
     event: CallEvent | None = None
     body: bytes | None = None
     actor: str | None = None
-
-
-@dataclass(frozen=True)
-class Appended:
-    seq: int
-
-
-@dataclass(frozen=True)
-class Duplicate:
-    seq: int  # the duplicate's own log row
 
 
 def dedupe_key(route: str, params: Sequence[tuple[str, str]]) -> str:
@@ -133,15 +123,6 @@ def append_new(conn: Connection, entries: Sequence[LogEntry]) -> list[int | None
     # Rows are inserted in order, so of equal entries the first is the one stored.
     inserted = {key: int(seq) for key, seq in conn.execute(_append_new(conn.dialect.name), rows)}
     return [inserted.pop(key, None) for key in keys]
-
-
-def append_event(conn: Connection, entry: LogEntry) -> Appended | Duplicate:
-    """Append an accepted event unless the same route and params were already accepted."""
-    seq = append_new(conn, [entry])[0]
-    if seq is not None:
-        return Appended(seq)
-    duplicate = replace(entry, outcome=Outcome.DUPLICATE, reason="duplicate delivery")
-    return Duplicate(append(conn, duplicate))
 
 
 def events_for_calls(conn: Connection, call_ids: Collection[str]) -> dict[str, list[CallEvent]]:

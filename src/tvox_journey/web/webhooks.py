@@ -151,15 +151,6 @@ def _tutorial_endpoint(route: Route) -> Callable[[Request], Awaitable[Response]]
     return endpoint
 
 
-def webhook_endpoint(resolved: Resolved) -> Callable[[Request], Awaitable[Response]]:
-    """An endpoint handling every request as `resolved`."""
-
-    async def endpoint(request: Request) -> Response:
-        return await handle_webhook(request, resolved)
-
-    return endpoint
-
-
 def tutorial_router() -> APIRouter:
     """GET and POST for each tutorial path, with and without `.php`."""
     router = APIRouter(include_in_schema=False)
