@@ -215,17 +215,20 @@ def delete_contact(conn: Connection, contact_id: int, *, actor: str | None, now:
     )
 
 
-def clear_journey(conn: Connection, contact: Contact, *, actor: str | None, now: datetime) -> int:
+@dataclass(frozen=True)
+class JourneyCleared:
+    shown: int  # interactions the journey showed, now hidden
+    seq: int  # the action's row in the event log
+
+
+def clear_journey(conn: Connection, contact: Contact, *, actor: str | None, now: datetime) -> JourneyCleared:
     """Hide a contact's interactions from its journey; the raw events stay in the log."""
-    cleared = interactions.clear(conn, contact.number_keys)
-    record_action(
-        conn,
-        actor=actor,
-        action="journey/clear",
-        details=[("contact_id", str(contact.id)), ("cleared", str(cleared))],
-        now=now,
+    shown = interactions.journey_stats(conn, contact.number_keys, since=now).total
+    hidden = interactions.clear(conn, contact.number_keys)
+    details = [("contact_id", str(contact.id)), ("cleared", str(hidden))]
+    return JourneyCleared(
+        shown, record_action(conn, actor=actor, action="journey/clear", details=details, now=now)
     )
-    return cleared
 
 
 def rebuild(conn: Connection, policy: NumberPolicy) -> int:

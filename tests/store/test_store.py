@@ -142,7 +142,7 @@ def test_cleared_journey_stays_cleared_when_late_events_arrive_and_log_keeps_the
         )  # fmt: skip
         contact = contacts.get(conn, contact_id)
         assert contact is not None
-        assert services.clear_journey(conn, contact, actor="admin", now=T0) == 1
+        assert services.clear_journey(conn, contact, actor="admin", now=T0).shown == 1
         record(conn, ring("c1", "0452224600", 5, agent="op2"))
         record(conn, ring("c3", "0452224600", 50))
     with db.read.connect() as conn:

@@ -153,12 +153,10 @@ async def clear_journey(request: Request, contact_id: int, resources: ResourcesD
     if contact is None:
         return contact_not_found(request)
     now = resources.now()
-
-    def write(conn: Connection) -> tuple[int, int]:
-        shown = interaction_store.journey_stats(conn, contact.number_keys, since=now).total
-        services.clear_journey(conn, contact, actor=user.username, now=now)
-        return shown, event_log.max_seq(conn)
-
-    cleared, seq = await resources.writer.run(write)
-    publish(resources, *(Change(seq, None, key, kind="journey_cleared") for key in contact.number_keys))
-    return RedirectResponse(f"/contacts/{contact.id}?cleared={cleared}", status_code=303)
+    cleared = await resources.writer.run(
+        lambda conn: services.clear_journey(conn, contact, actor=user.username, now=now)
+    )
+    publish(
+        resources, *(Change(cleared.seq, None, key, kind="journey_cleared") for key in contact.number_keys)
+    )
+    return RedirectResponse(f"/contacts/{contact.id}?cleared={cleared.shown}", status_code=303)
