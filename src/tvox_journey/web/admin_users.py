@@ -118,6 +118,21 @@ async def _change(resources: Resources, change: Callable[[Connection], object]) 
     return await resources.writer.run(write)
 
 
+async def _apply(
+    request: Request,
+    resources: Resources,
+    user: User,
+    done: str,
+    username: str,
+    change: Callable[[Connection], object],
+) -> Response:
+    """Run a change; refused, the users page says why, else back to the list saying what was done."""
+    refused = await _change(resources, change)
+    if refused is not None:
+        return _users_page(request, resources, user, problem=_problem(refused), status_code=_status(refused))
+    return _done(done, username)
+
+
 @router.get("/admin/users")
 def users_page(request: Request, resources: ResourcesDep, user: Admin) -> Response:
     """Users, their roles and API tokens; add, change and remove them."""
@@ -136,15 +151,12 @@ async def add_user(request: Request, resources: ResourcesDep, user: Admin) -> Re
         return _users_page(request, resources, user, problem=_problem(error), status_code=422)
     password_hash = await _hash(request, password)
     now = resources.now()
-    refused = await _change(
-        resources,
+    return await _apply(
+        request, resources, user, "created", username,
         lambda conn: accounts.add_user(
             conn, username=username, password_hash=password_hash, role=role, actor=user.username, now=now
         ),
-    )
-    if refused is not None:
-        return _users_page(request, resources, user, problem=_problem(refused), status_code=_status(refused))
-    return _done("created", username)
+    )  # fmt: skip
 
 
 def _known(username: str) -> str | None:
@@ -167,13 +179,10 @@ async def change_role(request: Request, username: str, resources: ResourcesDep, 
         return _not_found(request, resources, user, username)
     role = await _field(request, "role")
     now = resources.now()
-    refused = await _change(
-        resources,
+    return await _apply(
+        request, resources, user, "role", name,
         lambda conn: accounts.set_role(conn, username=name, role=role, actor=user.username, now=now),
-    )
-    if refused is not None:
-        return _users_page(request, resources, user, problem=_problem(refused), status_code=_status(refused))
-    return _done("role", name)
+    )  # fmt: skip
 
 
 @router.post("/admin/users/{username}/password", dependencies=CSRF)
@@ -189,15 +198,12 @@ async def change_password(request: Request, username: str, resources: ResourcesD
         return _users_page(request, resources, user, problem=_problem(error), status_code=422)
     password_hash = await _hash(request, password)
     now = resources.now()
-    refused = await _change(
-        resources,
+    return await _apply(
+        request, resources, user, "password", name,
         lambda conn: accounts.set_password(
             conn, username=name, password_hash=password_hash, actor=user.username, now=now
         ),
-    )
-    if refused is not None:
-        return _users_page(request, resources, user, problem=_problem(refused), status_code=_status(refused))
-    return _done("password", name)
+    )  # fmt: skip
 
 
 @router.post("/admin/users/{username}/token", dependencies=CSRF)
@@ -227,12 +233,10 @@ async def revoke_token(request: Request, username: str, resources: ResourcesDep,
     if name is None:
         return _not_found(request, resources, user, username)
     now = resources.now()
-    refused = await _change(
-        resources, lambda conn: accounts.revoke_token(conn, username=name, actor=user.username, now=now)
-    )
-    if refused is not None:
-        return _users_page(request, resources, user, problem=_problem(refused), status_code=_status(refused))
-    return _done("token_revoked", name)
+    return await _apply(
+        request, resources, user, "token_revoked", name,
+        lambda conn: accounts.revoke_token(conn, username=name, actor=user.username, now=now),
+    )  # fmt: skip
 
 
 @router.get("/admin/users/{username}/delete")
@@ -253,12 +257,10 @@ async def remove_user(request: Request, username: str, resources: ResourcesDep, 
     if name is None:
         return _not_found(request, resources, user, username)
     now = resources.now()
-    refused = await _change(
-        resources, lambda conn: accounts.remove_user(conn, username=name, actor=user.username, now=now)
-    )
-    if refused is not None:
-        return _users_page(request, resources, user, problem=_problem(refused), status_code=_status(refused))
-    return _done("removed", name)
+    return await _apply(
+        request, resources, user, "removed", name,
+        lambda conn: accounts.remove_user(conn, username=name, actor=user.username, now=now),
+    )  # fmt: skip
 
 
 def _aware(value: datetime) -> datetime:
