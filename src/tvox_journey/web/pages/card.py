@@ -25,6 +25,7 @@ from tvox_journey.web.pages.common import (
     PAGE_SIZE,
     Agent,
     Viewer,
+    confirm_page,
     contact_not_found,
     find_contact,
     publish,
@@ -130,20 +131,7 @@ def confirm_clear(request: Request, contact_id: int, resources: ResourcesDep, us
         return contact_not_found(request)
     with resources.db.read.connect() as conn:
         stats = interaction_store.journey_stats(conn, contact.number_keys, since=resources.now())
-    return render(
-        request,
-        "contacts/confirm.html",
-        {
-            "nav": "contacts",
-            "contact": contact,
-            "action": f"/contacts/{contact.id}/clear",
-            "question": "clear.question",
-            "explanation": "clear.explanation",
-            "count": stats.total,
-            "confirm": "clear.confirm",
-            "danger": True,
-        },
-    )
+    return confirm_page(request, contact, "clear", count=stats.total)
 
 
 @router.post("/contacts/{contact_id:int}/clear", dependencies=CSRF)

@@ -39,3 +39,21 @@ def contact_not_found(request: Request) -> HTMLResponse:
 def publish(resources: Resources, *changes: Change) -> None:
     for change in changes:
         resources.broadcaster.publish(change)
+
+
+def confirm_page(request: Request, contact: Contact, step: str, *, count: int | None = None) -> HTMLResponse:
+    """The "are you sure?" page of a destructive `step` on a contact (clear, delete)."""
+    return render(
+        request,
+        "contacts/confirm.html",
+        {
+            "nav": "contacts",
+            "contact": contact,
+            "action": f"/contacts/{contact.id}/{step}",
+            "question": f"{step}.question",
+            "explanation": f"{step}.explanation",
+            "count": count,
+            "confirm": f"{step}.confirm",
+            "danger": True,
+        },
+    )

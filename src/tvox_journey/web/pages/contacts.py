@@ -21,6 +21,7 @@ from tvox_journey.web.pages.common import (
     PAGE_SIZE,
     Agent,
     Viewer,
+    confirm_page,
     contact_not_found,
     find_contact,
     publish,
@@ -219,20 +220,7 @@ def confirm_delete(request: Request, contact_id: int, resources: ResourcesDep, u
     contact = find_contact(resources, contact_id)
     if contact is None:
         return contact_not_found(request)
-    return render(
-        request,
-        "contacts/confirm.html",
-        {
-            "nav": "contacts",
-            "contact": contact,
-            "action": f"/contacts/{contact.id}/delete",
-            "question": "delete.question",
-            "explanation": "delete.explanation",
-            "count": None,
-            "confirm": "delete.confirm",
-            "danger": True,
-        },
-    )
+    return confirm_page(request, contact, "delete")
 
 
 @router.post("/contacts/{contact_id:int}/delete", dependencies=CSRF)
