@@ -14,8 +14,7 @@ from tests.server_process import running_server
 
 from tvox_journey.domain.fold import fold
 from tvox_journey.domain.interaction import Interaction
-from tvox_journey.ingest.contract import TUTORIAL_ALIASES, TUTORIAL_ROUTES
-from tvox_journey.ingest.parse import map_variables, parse_event
+from tvox_journey.ingest.contract import tutorial_event
 from tvox_journey.store import interactions
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.migrate import upgrade
@@ -44,12 +43,7 @@ def transferred_call(i: int) -> list[Request]:
 
 
 def expected(requests: list[Request]) -> Interaction | None:
-    events = []
-    for path, params in requests:
-        route = TUTORIAL_ROUTES[path]
-        variables = map_variables(params.items(), {**TUTORIAL_ALIASES, **route.mapping}, route.required)
-        events.append(parse_event(route.call_type, route.action, variables))
-    return fold(events)
+    return fold([tutorial_event(path, params.items()) for path, params in requests])
 
 
 def deliver(bases: list[str], requests: list[Request], concurrency: int) -> list[int]:

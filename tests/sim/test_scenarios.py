@@ -21,8 +21,7 @@ import tvox_journey.sim as sim_package
 from tvox_journey.domain.events import Action, CallEvent, CallType
 from tvox_journey.domain.fold import fold
 from tvox_journey.domain.interaction import Direction, Interaction, Kind, TransferKind
-from tvox_journey.ingest.contract import TUTORIAL_ROUTES, find_tutorial_route
-from tvox_journey.ingest.parse import map_variables, parse_event
+from tvox_journey.ingest.contract import TUTORIAL_ROUTES, tutorial_event
 from tvox_journey.sim import (
     LEGACY_KINDS,
     TUTORIAL_NUMBER,
@@ -57,10 +56,7 @@ starts = st.datetimes(
 
 
 def parse(request: Request) -> CallEvent:
-    route = find_tutorial_route(request.path)
-    assert route is not None, request.path
-    variables = map_variables(request.params, route.mapping, route.required)
-    return parse_event(route.call_type, route.action, variables)
+    return tutorial_event(request.path, request.params)
 
 
 def journeys(requests: Iterable[Request]) -> dict[str, Interaction]:

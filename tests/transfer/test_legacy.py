@@ -14,8 +14,7 @@ from tvox_journey.domain.contact import Contact, ContactNumber
 from tvox_journey.domain.events import CallEvent
 from tvox_journey.domain.fold import fold
 from tvox_journey.domain.interaction import Interaction
-from tvox_journey.ingest.contract import TUTORIAL_ALIASES, TUTORIAL_ROUTES
-from tvox_journey.ingest.parse import map_variables, parse_event
+from tvox_journey.ingest.contract import tutorial_event
 from tvox_journey.sim import LEGACY_KINDS, random_calls
 from tvox_journey.transfer.legacy import LegacyFormatError, LegacyRequest, export_document, import_document
 
@@ -24,9 +23,7 @@ NUMBERS = ("0452224600", "3331234567", "0212345678")
 
 
 def parse(path: str, params: tuple[tuple[str, str], ...]) -> CallEvent:
-    route = TUTORIAL_ROUTES[path]
-    variables = map_variables(params, {**TUTORIAL_ALIASES, **route.mapping}, route.required)
-    return parse_event(route.call_type, route.action, variables)
+    return tutorial_event(path, params)
 
 
 def folded(requests: list[LegacyRequest]) -> dict[str, Interaction]:

@@ -3,15 +3,21 @@
 Wire names (`callId`, `callerNumber`...) live only here, in `sim/` and in
 `transfer/`. A route maps the names a TVox administrator typed ("Variabile web
 service") to TVox's own variable names ("Variabile evento di notifica").
+
+`route_event` is the one way from a route and a request's parameters to an
+event: the webhooks, the legacy import, the simulator's expectations and the
+tests all go through it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, tzinfo
 from types import MappingProxyType
 
-from tvox_journey.domain.events import Action, CallType
+from tvox_journey.domain.events import Action, CallEvent, CallType
+from tvox_journey.ingest.parse import map_variables, parse_event
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,3 +150,39 @@ def find_tutorial_route(path: str) -> Route | None:
     if key.endswith(".php"):
         key = key[: -len(".php")]
     return TUTORIAL_ROUTES.get(key)
+
+
+def tutorial_mapping(route: Route) -> Mapping[str, str]:
+    """The tutorial's names for a route's variables, its published aliases (`transfer`) included."""
+    return MappingProxyType({**TUTORIAL_ALIASES, **route.mapping})
+
+
+def route_event(
+    route: Route,
+    params: Iterable[tuple[str, str]],
+    *,
+    tvox_timezone: tzinfo = UTC,
+    raw_event: str | None = None,
+) -> CallEvent:
+    """The event a request on `route` carries: `params` renamed by the route's mapping, then parsed.
+
+    Raises:
+        InvalidEvent: a variable is repeated with different values, or missing, empty or unparsable.
+    """
+    variables = map_variables(params, route.mapping, route.required)
+    return parse_event(
+        route.call_type, route.action, variables, tvox_timezone=tvox_timezone, raw_event=raw_event
+    )
+
+
+def tutorial_event(path: str, params: Iterable[tuple[str, str]], *, tvox_timezone: tzinfo = UTC) -> CallEvent:
+    """The event a request on a tutorial path (`.php` or not) carries, with the tutorial's names.
+
+    Raises:
+        ValueError: not a tutorial path.
+        InvalidEvent: as `route_event`.
+    """
+    route = find_tutorial_route(path)
+    if route is None:
+        raise ValueError(f"not a tutorial path: {path}")
+    return route_event(replace(route, mapping=tutorial_mapping(route)), params, tvox_timezone=tvox_timezone)

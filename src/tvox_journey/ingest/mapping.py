@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from tvox_journey.ingest.contract import TUTORIAL_ALIASES, TUTORIAL_ROUTES
+from tvox_journey.ingest.contract import TUTORIAL_ROUTES, tutorial_mapping
 from tvox_journey.ingest.native import NATIVE_ROUTE, is_known_variable
 
 ROUTE_KEYS: tuple[str, ...] = (*TUTORIAL_ROUTES, NATIVE_ROUTE)
@@ -77,7 +77,7 @@ def default_mapping(route: str) -> Mapping[str, str]:
     tutorial = TUTORIAL_ROUTES.get(route)
     if tutorial is None:
         return {}
-    return {**TUTORIAL_ALIASES, **tutorial.mapping}
+    return tutorial_mapping(tutorial)
 
 
 def _leaves(value: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:

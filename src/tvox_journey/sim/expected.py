@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from tvox_journey.ingest.contract import TUTORIAL_ALIASES, find_tutorial_route
+from tvox_journey.ingest.contract import find_tutorial_route, tutorial_mapping
 from tvox_journey.sim.scenarios import Request
 
 LegacyCalls = dict[str, dict[str, str]]  # callId -> call record
@@ -31,7 +31,7 @@ def legacy_replay(
         route = find_tutorial_route(request.path)
         if route is None:
             continue
-        names = {**TUTORIAL_ALIASES, **route.mapping}  # `transfer=op2`, as one tutorial example sends
+        names = tutorial_mapping(route)  # `transfer=op2` too, as one tutorial example sends
         values = {names.get(wire, wire): value for wire, value in request.params}
         number = values.get("cli") or values.get("clid") or values.get("dnis")
         call_id = values.get("idlastcall") or values.get("id")

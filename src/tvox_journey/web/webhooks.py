@@ -9,9 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from tvox_journey.domain.events import Action, CallType
-from tvox_journey.ingest.contract import TUTORIAL_ROUTES, Route
+from tvox_journey.ingest.contract import TUTORIAL_ROUTES, Route, route_event
 from tvox_journey.ingest.errors import InvalidEvent
-from tvox_journey.ingest.parse import map_variables, parse_event
 from tvox_journey.live.broadcaster import Change
 from tvox_journey.services import Recorded
 from tvox_journey.store.event_log import LogEntry, Outcome
@@ -107,12 +106,12 @@ async def handle_webhook(request: Request, resolved: Resolved, incoming: Incomin
             return read
         incoming = read
     try:
-        params = without(incoming.params, resolved.uri_fixed)
-        variables = map_variables(params, resolved.mapping, resolved.required)
-        event = parse_event(
-            resolved.call_type,
-            resolved.action,
-            variables,
+        route = Route(
+            resolved.route, resolved.call_type, resolved.action, resolved.mapping, resolved.required
+        )
+        event = route_event(
+            route,
+            without(incoming.params, resolved.uri_fixed),
             tvox_timezone=resources.tvox_zone,
             raw_event=resolved.raw_event,
         )
