@@ -24,11 +24,9 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import make_url
 
 from tvox_journey import accounts, services
-from tvox_journey.cli.simulate import contact_numbers
-from tvox_journey.cli.transfer import tutorial_entry
 from tvox_journey.domain.fold import fold
 from tvox_journey.ingest.contract import find_tutorial_route
-from tvox_journey.sim import delivery_order, random_calls
+from tvox_journey.sim import contact_numbers, delivery_order, random_calls
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import names
 from tvox_journey.store.engine import make_database
@@ -36,6 +34,7 @@ from tvox_journey.store.event_log import LogEntry, Outcome, dedupe_key, log_row
 from tvox_journey.store.interactions import StoredInteraction, interaction_row
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import event_log, interactions
+from tvox_journey.traffic.entries import tutorial_entry
 
 HEAVY_NUMBER = "0458001234"  # the contact whose card the page benchmark opens
 HEAVY_CALLS = 10_000

@@ -31,13 +31,15 @@ import psycopg
 
 from bench.preload import AGENTS, SERVICES, Loaded, copy_to_postgres, number_pool, preload_sqlite
 from bench.servers import Server, bare_server, product_server
-from tvox_journey.cli.player import ClientKind, PlayReport, Target, play, run
-from tvox_journey.cli.simulate import expected_journeys, log_position, verify_database
 from tvox_journey.sim import Request, delivery_order, random_calls
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import interactions
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.migrate import upgrade
+from tvox_journey.traffic.clients import ClientKind, Target
+from tvox_journey.traffic.expected import expected_journeys
+from tvox_journey.traffic.player import PlayReport, play, run
+from tvox_journey.traffic.verify import log_position, verify_database
 
 POSTGRES_URL = os.environ.get(
     "TVOX_JOURNEY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

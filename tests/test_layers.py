@@ -19,7 +19,9 @@ RULES: dict[str, tuple[set[str], set[str]]] = {
     "transfer": ({"domain", "ingest", "transfer"}, set()),
     "store": ({"domain", "store"}, {"sqlalchemy", "alembic"}),
     "live": ({"domain", "live"}, set()),
+    "traffic": ({"domain", "ingest", "sim", "store", "services", "traffic"}, {"httpx", "uvloop"}),
 }
+ROOT = PACKAGE.parents[1]
 
 
 def imports_of(path: Path) -> set[str]:
@@ -56,3 +58,29 @@ def test_use_cases_never_import_the_web_or_live_layers(module: str) -> None:
         for n in names
         if n.startswith(("tvox_journey.web", "tvox_journey.live", "tvox_journey.cli", "fastapi"))
     }
+
+
+def _cli_imports(path: Path) -> list[str]:
+    """What a file takes from `tvox_journey.cli` beyond the app, `main` and command modules."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    commands = {p.stem for p in (PACKAGE / "cli").glob("*.py")}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tvox_journey.cli."):
+            found += [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module == "tvox_journey.cli":
+            found += [alias.name for alias in node.names if alias.name not in {"app", "main"} | commands]
+    return found
+
+
+def test_benchmarks_never_import_the_command_line() -> None:
+    files = sorted((ROOT / "bench").rglob("*.py"))
+    assert files
+    assert [
+        f"{p.name}: {name}" for p in files for name in imports_of(p) if name.startswith("tvox_journey.cli")
+    ] == []
+
+
+def test_tests_take_only_the_commands_from_the_command_line_and_the_rest_from_libraries() -> None:
+    files = sorted((ROOT / "tests").rglob("*.py"))
+    assert [f"{p.relative_to(ROOT)}: {name}" for p in files for name in _cli_imports(p)] == []

@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tvox_journey import services
-from tvox_journey.cli.simulate import expected_journeys
-from tvox_journey.cli.transfer import tutorial_entry
 from tvox_journey.ingest.contract import find_tutorial_route
 from tvox_journey.sim import Request, delivery_order, random_calls, tutorial_calls
 from tvox_journey.store import event_log, interactions
 from tvox_journey.store.engine import Database, make_database
 from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.store.migrate import upgrade
+from tvox_journey.traffic.entries import tutorial_entry
+from tvox_journey.traffic.expected import expected_journeys
 
 POLICY = services.NumberPolicy()
 NOW = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)

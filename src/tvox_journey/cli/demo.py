@@ -8,26 +8,23 @@ journey fills in live on his card.
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 from sqlalchemy import Connection
 
 from tvox_journey import accounts, services
 from tvox_journey.cli import app
 from tvox_journey.cli.options import load_settings
-from tvox_journey.cli.player import MethodChoice, PlayReport, Target, play, run
 from tvox_journey.cli.serve import run_server
-from tvox_journey.sim import Request, tutorial_calls
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import names
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.migrate import upgrade
+from tvox_journey.traffic.clients import local_url, wait_until_up
+from tvox_journey.traffic.tutorial import play_tutorial
 from tvox_journey.web.webhook_auth import is_loopback
 
 # The tutorial's setting (../shared/reference/tutorial-contract.md, "Setting of the example").
@@ -68,64 +65,6 @@ def create_demo_database(
     return url, contact_id
 
 
-MAX_GAP = 3.0  # seconds between two demo events at most (the tutorial's calls span half an hour)
-
-
-def compressed_schedule(requests: Sequence[Request], *, max_gap: float = MAX_GAP) -> list[float]:
-    """Start times in seconds for requests in time order: their real gaps, none longer than `max_gap`."""
-    schedule: list[float] = []
-    at = 0.0
-    for previous, request in zip([None, *requests], requests, strict=False):
-        if previous is not None:
-            at += min((request.at - previous.at).total_seconds(), max_gap)
-        schedule.append(at)
-    return schedule
-
-
-def play_tutorial(
-    base_url: str,
-    *,
-    now: datetime,
-    auth: tuple[str, str] | None = None,
-    max_gap: float = MAX_GAP,
-    echo: Callable[[str], None] = typer.echo,
-) -> PlayReport:
-    """Send the tutorial's four calls (from `now` on) to `base_url`, one event at a time, time compressed."""
-    requests = sorted((r for call in tutorial_calls(now) for r in call.requests), key=lambda r: r.at)
-    schedule = compressed_schedule(requests, max_gap=max_gap)
-
-    def tell(index: int, request: Request, status: int) -> None:
-        answer = status or "no answer"
-        echo(f"  +{schedule[index]:5.1f} s  {request.path:<18} call {request.call_id}  -> {answer}")
-
-    target = Target(base_url, auth=auth)
-    return run(
-        play(requests, target, method=MethodChoice.MIXED, concurrency=1, schedule=schedule, on_sent=tell)
-    )
-
-
-def wait_until_up(base_url: str, *, timeout: float = 30.0) -> bool:
-    """Poll /healthz until the server answers 200; False when it did not within `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
-                return True
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    return False
-
-
-def local_url(host: str, port: int) -> str:
-    """The URL this machine reaches a server listening on `host` at."""
-    if host in ("", "0.0.0.0"):
-        host = "127.0.0.1"
-    elif host == "::":
-        host = "::1"
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-
-
 def start_traffic(base_url: str, *, auth: tuple[str, str] | None) -> threading.Thread:
     """Play the tutorial's calls at the server from a background thread, once it answers."""
 
@@ -134,7 +73,7 @@ def start_traffic(base_url: str, *, auth: tuple[str, str] | None) -> threading.T
             typer.echo("Demo traffic: the server did not answer /healthz; no calls played.", err=True)
             return
         typer.echo("Demo traffic: playing the tutorial's four calls for Mario Rossi (under a minute)...")
-        report = play_tutorial(base_url, now=datetime.now(UTC), auth=auth)
+        report = play_tutorial(base_url, now=datetime.now(UTC), auth=auth, echo=typer.echo)
         typer.echo(f"Demo traffic: done, {report.ok} of {report.sent} events accepted. Still serving.")
 
     thread = threading.Thread(target=traffic, name="tvox-journey-demo-traffic", daemon=True)

@@ -1,18 +1,15 @@
 """`tvox-journey simulate`: realistic TVox Notification Service traffic at a server, measured and checked.
 
 The calls come from `sim` (the same scenarios the tests and `demo` use); the
-player sends them; `--verify` then reads the database and compares every
-stored interaction with the fold of the requests sent.
+player (`traffic`) sends them; `--verify` then reads the database and compares
+every stored interaction with the fold of the requests sent.
 """
 
 from __future__ import annotations
 
 import random
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -21,135 +18,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from tvox_journey.cli import app
 from tvox_journey.cli.options import load_settings
-from tvox_journey.cli.player import ClientKind, Endpoint, MethodChoice, PlayReport, Target, play, run
-from tvox_journey.domain.events import CallEvent
-from tvox_journey.domain.fold import fold
-from tvox_journey.domain.interaction import Interaction
-from tvox_journey.ingest.contract import TUTORIAL_ALIASES, find_tutorial_route
-from tvox_journey.ingest.parse import map_variables, parse_event
-from tvox_journey.sim import Call, Request, delivery_order, random_calls, tutorial_calls
-from tvox_journey.store import event_log, interactions
-from tvox_journey.store.engine import make_database
-
-SERVICES = ("customercare", "sales", "support", "billing")
-RANDOM_GAP = timedelta(seconds=30)  # mean time between two calls' starts
-TUTORIAL_SPAN = timedelta(minutes=32)  # the tutorial's four calls, first ring to last hangup
-
-
-class Scenario(StrEnum):
-    RANDOM = "random"
-    TUTORIAL = "tutorial"
-
-
-def contact_numbers(rng: random.Random, count: int) -> list[str]:
-    """`count` distinct numbers in the shapes TVox sends: landlines, mobiles, some international."""
-    numbers: set[str] = set()
-    while len(numbers) < count:
-        shape = rng.random()
-        if shape < 0.45:
-            numbers.add(f"0{rng.choice(['2', '6', '45', '11', '51', '55'])}{rng.randint(1000000, 9999999)}")
-        elif shape < 0.9:
-            numbers.add(f"3{rng.randint(20, 99)}{rng.randint(1000000, 9999999)}")
-        else:
-            numbers.add(f"+39 3{rng.randint(20, 99)} {rng.randint(1000000, 9999999)}")
-    return sorted(numbers)
-
-
-def build_calls(
-    scenario: Scenario, *, calls: int, seed: int, now: datetime, contacts: int = 200, agents: int = 20
-) -> tuple[Call, ...]:
-    """The calls of a run, ending about `now`: random ones, or rounds of the tutorial's four."""
-    rng = random.Random(seed)
-    if scenario is Scenario.TUTORIAL:
-        rounds = max(1, -(-calls // 4))
-        played: list[Call] = []
-        for n in range(rounds):
-            host = "".join(rng.choices("0123456789abcdef", k=10))
-            played += tutorial_calls(now - TUTORIAL_SPAN * (rounds - n), host=host)
-        return tuple(played)
-    numbers = contact_numbers(rng, contacts)
-    names = [f"op{i}" for i in range(1, max(agents, 1) + 1)]
-    return random_calls(rng, calls, now - RANDOM_GAP * calls, numbers, names, SERVICES, mean_gap=RANDOM_GAP)
-
-
-def parse_request(request: Request) -> CallEvent:
-    """The event the server should make of a scenario request (whichever endpoint carried it)."""
-    route = find_tutorial_route(request.path)
-    if route is None:
-        raise ValueError(f"not a tutorial path: {request.path}")
-    variables = map_variables(request.params, {**TUTORIAL_ALIASES, **route.mapping}, route.required)
-    return parse_event(route.call_type, route.action, variables, tvox_timezone=UTC)
-
-
-def expected_journeys(requests: Iterable[Request]) -> dict[str, Interaction]:
-    """Each call id's interaction, folded from its requests as the server folds them."""
-    by_call: defaultdict[str, list[CallEvent]] = defaultdict(list)
-    for request in requests:
-        event = parse_request(request)
-        by_call[event.call_id].append(event)
-    folded = {call_id: fold(events) for call_id, events in by_call.items()}
-    return {call_id: interaction for call_id, interaction in folded.items() if interaction is not None}
-
-
-@dataclass
-class Verification:
-    """How the database compares with the expected journeys, and with the requests answered 2xx."""
-
-    checked: int = 0
-    missing: list[str] = field(default_factory=list)  # call ids with no stored interaction
-    wrong: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # call id, field, expected, stored
-    logged: Counter[str] = field(default_factory=Counter)  # log rows of the run, by outcome
-    answered: int = 0  # requests answered 2xx
-
-    @property
-    def lost(self) -> int:
-        """Requests answered 2xx with no log row to show for them."""
-        stored = sum(n for outcome, n in self.logged.items() if outcome != event_log.Outcome.REJECTED)
-        return max(0, self.answered - stored)
-
-    @property
-    def ok(self) -> bool:
-        return not self.missing and not self.wrong and self.lost == 0
-
-
-def differences(expected: Interaction, stored: Interaction) -> list[tuple[str, Any, Any]]:
-    """The fields of two interactions that differ: (name, expected, stored)."""
-    return [
-        (f.name, getattr(expected, f.name), getattr(stored, f.name))
-        for f in fields(expected)
-        if getattr(expected, f.name) != getattr(stored, f.name)
-    ]
-
-
-def log_position(database_url: str) -> int:
-    """The last sequence number in the event log (0 when empty)."""
-    db = make_database(database_url)
-    try:
-        with db.read.connect() as conn:
-            return event_log.max_seq(conn)
-    finally:
-        db.dispose()
-
-
-def verify_database(
-    database_url: str, expected: dict[str, Interaction], *, since_seq: int, answered: int
-) -> Verification:
-    """Compare the stored interactions with `expected`, and the log rows after `since_seq` with `answered`."""
-    result = Verification(answered=answered)
-    db = make_database(database_url)
-    try:
-        with db.read.connect() as conn:
-            for call_id, want in expected.items():
-                result.checked += 1
-                stored = interactions.get(conn, call_id)
-                if stored is None:
-                    result.missing.append(call_id)
-                    continue
-                result.wrong += [(call_id, *d) for d in differences(want, stored.interaction)]
-            result.logged.update(event_log.outcomes_after(conn, since_seq))
-    finally:
-        db.dispose()
-    return result
+from tvox_journey.sim import Request, Scenario, build_calls, delivery_order
+from tvox_journey.traffic.clients import ClientKind, Target
+from tvox_journey.traffic.expected import expected_journeys
+from tvox_journey.traffic.player import PlayReport, play, run
+from tvox_journey.traffic.verify import Verification, log_position, verify_database
+from tvox_journey.traffic.wire import Endpoint, MethodChoice
 
 
 def _ms(seconds: float) -> str:

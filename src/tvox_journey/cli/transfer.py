@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -15,27 +13,10 @@ import typer
 from tvox_journey import services
 from tvox_journey.cli import app
 from tvox_journey.cli.options import DatabaseOption, load_settings
-from tvox_journey.ingest.contract import TUTORIAL_ALIASES, TUTORIAL_ROUTES
-from tvox_journey.ingest.errors import InvalidEvent
-from tvox_journey.ingest.parse import map_variables, parse_event
 from tvox_journey.store.engine import make_database
-from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.store.migrate import upgrade
+from tvox_journey.traffic.entries import tutorial_entry
 from tvox_journey.transfer.legacy import LegacyFormatError, import_document
-
-
-def tutorial_entry(
-    path: str, params: Sequence[tuple[str, str]], *, method: str, received_at: datetime, tvox_timezone: tzinfo
-) -> LogEntry:
-    """The log entry a tutorial request makes: accepted with its event, or rejected with the reason."""
-    route = TUTORIAL_ROUTES[path]
-    base = LogEntry(received_at, method, f"/{path}", path, tuple(params), Outcome.ACCEPTED, 200)
-    try:
-        variables = map_variables(params, {**TUTORIAL_ALIASES, **route.mapping}, route.required)
-        event = parse_event(route.call_type, route.action, variables, tvox_timezone=tvox_timezone)
-    except InvalidEvent as invalid:
-        return replace(base, outcome=Outcome.REJECTED, status_code=422, reason=str(invalid))
-    return replace(base, event=event)
 
 
 @app.command("import-legacy")

@@ -5,6 +5,7 @@ library, `tvox_journey.domain` and `tvox_journey.ingest.contract` only.
 """
 
 from tvox_journey.sim.expected import legacy_replay
+from tvox_journey.sim.runs import Scenario, build_calls, contact_numbers
 from tvox_journey.sim.scenarios import (
     LEGACY_KINDS,
     TUTORIAL_AGENTS,
@@ -39,8 +40,11 @@ __all__ = [
     "CallKind",
     "Method",
     "Request",
+    "Scenario",
     "blind_transfer",
+    "build_calls",
     "consultative_transfer",
+    "contact_numbers",
     "delivery_order",
     "direct_inbound_call",
     "legacy_replay",
