@@ -95,11 +95,6 @@ def refold_many(
     return keys
 
 
-def refold(conn: Connection, call_id: str, last_seq: int, policy: NumberPolicy) -> str | None:
-    """Fold every stored event of a call into its interaction row; returns its number key."""
-    return refold_many(conn, {call_id: last_seq}, policy)[call_id]
-
-
 def _folded_call(entry: LogEntry) -> str | None:
     """The call an entry's event is folded into; None for entries only logged."""
     if entry.event is None or entry.outcome not in (Outcome.ACCEPTED, Outcome.UNRECOGNIZED):

@@ -18,7 +18,7 @@ from types import MappingProxyType
 
 from tvox_journey.domain.events import Action, CallType
 from tvox_journey.ingest.errors import InvalidEvent
-from tvox_journey.ingest.parse import Variables
+from tvox_journey.ingest.parse import POPUP_VARIABLE, Variables
 
 NATIVE_ROUTE = "tvox/events"
 URI_TYPE = "type"  # query parameter (or path segment) fixing the type in the TVox URI
@@ -303,7 +303,6 @@ KNOWN_VARIABLES: frozenset[str] = frozenset(
         "campaignId", "listId", "channel",
     }
 )  # fmt: skip
-POPUP_VARIABLE = re.compile(r"popup\d{1,3}")
 
 
 def is_known_variable(name: str) -> bool:

@@ -20,11 +20,11 @@ from tvox_journey.ingest.native import (
     CHANNELS,
     NATIVE_ROUTE,
     NATIVE_TYPES,
-    POPUP_VARIABLE,
     EventRow,
     NativeType,
     native_type,
 )
+from tvox_journey.ingest.parse import POPUP_VARIABLE
 
 CONNECT_TIMEOUT = 2  # seconds; the OCC takes whole seconds
 RESPONSE_TIMEOUT = 5  # we answer after the commit: leave room for a busy database

@@ -15,7 +15,7 @@ from tvox_journey.ingest.errors import InvalidEvent
 
 MAX_VALUE_LENGTH = 1024
 MAX_CALL_ID_LENGTH = 255
-_POPUP = re.compile(r"popup\d{1,3}")
+POPUP_VARIABLE = re.compile(r"popup\d{1,3}")  # TVox's `popup1`, `popup2`...
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 # Where each field comes from, per type, in order of preference (fact sheet §7).
@@ -70,7 +70,7 @@ def map_variables(
     popups: dict[str, str] = {}
     for wire, value in params:
         variable = mapping.get(wire, wire)
-        if _POPUP.fullmatch(variable):
+        if POPUP_VARIABLE.fullmatch(variable):
             popups.setdefault(wire, value)
             continue
         if variable in values and values[variable] != value:

@@ -49,7 +49,3 @@ class Broadcaster:
             yield subscription
         finally:
             self._subscribers.discard(subscription)
-
-    @property
-    def subscriber_count(self) -> int:
-        return len(self._subscribers)

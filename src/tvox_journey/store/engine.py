@@ -22,10 +22,6 @@ class Database:
     read: Engine
     write: Engine
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.write.dialect.name == "sqlite"
-
     def dispose(self) -> None:
         self.read.dispose()
         if self.write is not self.read:

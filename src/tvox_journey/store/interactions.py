@@ -79,18 +79,6 @@ def upsert_many(conn: Connection, rows: Sequence[StoredInteraction]) -> None:
         conn.execute(_upsert_statement(conn.dialect.name), [interaction_row(row) for row in rows])
 
 
-def upsert(
-    conn: Connection,
-    interaction: Interaction,
-    *,
-    number_key: str | None,
-    is_internal: bool,
-    last_seq: int,
-) -> None:
-    """Insert or replace the row of the interaction's call id; a cleared row stays cleared."""
-    upsert_many(conn, [StoredInteraction(interaction, number_key, is_internal, last_seq, cleared=False)])
-
-
 def _stored(row: object) -> StoredInteraction:
     mapping = row._mapping  # type: ignore[attr-defined]
     return StoredInteraction(
