@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import sqlite3
+import string
 import tempfile
 import time
 import uuid
@@ -56,19 +58,24 @@ class Flood:
         return self.grown_bytes / self.requests
 
 
-def _filler(n: int) -> str:
-    return "callId=flood&dateTime=2026-12-01T10:00:00Z&junk=" + "x" * n
+def _letters(n: int, seed: int) -> str:
+    """`n` random letters and digits (random, so PostgreSQL cannot compress them away)."""
+    return "".join(random.Random(seed).choices(string.ascii_letters + string.digits, k=n))
+
+
+def _filler(n: int, seed: int) -> str:
+    return f"callId=flood&dateTime=2026-12-01T10:00:00Z&junk={_letters(n, seed)}"
 
 
 FLOODS: dict[str, Callable[[httpx.Client, int], httpx.Response]] = {
-    "401 GET, 60 KB query": lambda c, i: c.get(f"/service/ring?n={i}&{_filler(PAYLOAD)}"),
+    "401 GET, 60 KB query": lambda c, i: c.get(f"/service/ring?n={i}&{_filler(PAYLOAD, i)}"),
     "401 POST, 60 KB body": lambda c, i: c.post(
         "/service/ring",
-        content=f"n={i}&{_filler(PAYLOAD)}".encode(),
+        content=f"n={i}&{_filler(PAYLOAD, i)}".encode(),
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     ),
     "404 GET, 2 KB path, 60 KB query": lambda c, i: c.get(
-        f"/no/such/path/{i}/{'y' * 2000}?{_filler(PAYLOAD)}"
+        f"/no/such/path/{i}/{_letters(2000, -i)}?{_filler(PAYLOAD, i)}"
     ),
 }
 
