@@ -27,6 +27,7 @@ def size_of(db_url: str) -> Callable[[], int]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # 300 requests of 60 KB through a real server, on a loaded machine too
 def test_a_flood_of_refused_60_kb_requests_grows_the_log_by_a_few_bytes_each(
     db_url: str, tmp_path: Path
 ) -> None:
