@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, text
 
-from tvox_journey.store.engine import make_migration_engine
+from tvox_journey import services
+from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
+from tvox_journey.store import interactions
+from tvox_journey.store.codec import event_to_json
+from tvox_journey.store.engine import make_database, make_migration_engine
+from tvox_journey.store.event_log import LogEntry, Outcome, dedupe_key
 from tvox_journey.store.migrate import alembic_config, current_revision, head_revision, upgrade
-from tvox_journey.store.schema import metadata
+from tvox_journey.store.schema import event_log, metadata
 
 
 def test_upgrade_on_an_empty_database_matches_the_declared_schema(db_url: str) -> None:
@@ -54,3 +62,63 @@ def test_downgrade_to_base_and_upgrade_again_gives_the_declared_schema(db_url: s
     finally:
         engine.dispose()
     assert differences == []
+
+
+def _event(call_id: str, action: Action, when: datetime) -> CallEvent:
+    return CallEvent(call_id, CallType.SERVICE, action, Instant(when, when.isoformat()), number="0452224600")
+
+
+def test_upgrading_a_log_written_before_counted_refusals_keeps_every_row_and_folding_goes_on(
+    db_url: str,
+) -> None:
+    """0005 adds columns and an index to event_log: rows written by 0002 stay as they were."""
+    t0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    upgrade(db_url, "0002")
+    engine = make_migration_engine(db_url)
+    insert = text(
+        "INSERT INTO event_log (received_at, method, path, route, params, remote_addr, outcome, status_code,"
+        " reason, dedupe_key, call_id, event) VALUES (:at, 'GET', :path, :route, :params, '10.0.0.1',"
+        " :outcome, :status, :reason, :key, :call_id, :event)"
+    )
+    ring = _event("c1", Action.RING, t0)
+    ring_key = dedupe_key("service/ring", [("callId", "c1")])
+    old_rows = [
+        {"path": "/service/ring", "route": "service/ring", "params": json.dumps([["callId", "c1"]]),
+         "outcome": "accepted", "status": 200, "reason": None, "key": ring_key,
+         "call_id": "c1", "event": json.dumps(event_to_json(ring))},
+        {"path": "/service/ring", "route": "service/ring", "params": json.dumps([["junk", "x" * 5000]]),
+         "outcome": "rejected", "status": 401, "reason": "HTTP Basic credentials missing", "key": None,
+         "call_id": None, "event": None},
+        {"path": "/nowhere", "route": "unknown", "params": "[]", "outcome": "rejected", "status": 404,
+         "reason": "unknown path", "key": None, "call_id": None, "event": None},
+    ]  # fmt: skip
+    try:
+        with engine.begin() as conn:
+            for i, row in enumerate(old_rows):
+                conn.execute(insert, row | {"at": t0 + timedelta(seconds=i)})
+    finally:
+        engine.dispose()
+
+    upgrade(db_url)
+    db = make_database(db_url)
+    try:
+        with db.read.connect() as conn:
+            stored = [dict(r._mapping) for r in conn.execute(select(event_log).order_by(event_log.c.seq))]
+        assert [(r["outcome"], r["status_code"], r["path"], r["call_id"]) for r in stored] == [
+            (o["outcome"], o["status"], o["path"], o["call_id"]) for o in old_rows
+        ]
+        assert stored[1]["params"] == [["junk", "x" * 5000]]
+        assert {(r["seen_count"], r["last_seen_at"], r["request_bytes"]) for r in stored} == {(1, None, None)}
+
+        hangup = _event("c1", Action.HANGUP, t0 + timedelta(minutes=2))
+        entry = LogEntry(t0, "GET", "/service/hangup", "service/hangup", [("callId", "c1")], Outcome.ACCEPTED,
+                         200, event=hangup)  # fmt: skip
+        with db.write.begin() as conn:
+            services.record(conn, entry, services.NumberPolicy())
+        with db.read.connect() as conn:
+            folded = interactions.get(conn, "c1")
+        assert folded is not None
+        assert folded.interaction.started is not None and folded.interaction.ended is not None
+        assert folded.interaction.event_count == 2
+    finally:
+        db.dispose()

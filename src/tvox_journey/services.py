@@ -18,7 +18,7 @@ from tvox_journey.domain.contact import Contact, ContactNumber
 from tvox_journey.domain.fold import fold
 from tvox_journey.domain.numbers import is_internal, normalize_number
 from tvox_journey.store import contacts as contact_store
-from tvox_journey.store import event_log, interactions
+from tvox_journey.store import event_log, interactions, refused
 from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.transfer.legacy import LegacyContact, LegacyDocument, export_document
 
@@ -124,7 +124,7 @@ def record_many(conn: Connection, entries: Sequence[LogEntry], policy: NumberPol
             results[i] = Recorded(event_log.append(conn, duplicate), Outcome.DUPLICATE, call_id)
     for i, entry in enumerate(entries):
         if i not in results:
-            results[i] = Recorded(event_log.append(conn, entry), entry.outcome)
+            results[i] = Recorded(refused.append_or_count(conn, entry), entry.outcome)
     return [results[i] for i in range(len(entries))]
 
 

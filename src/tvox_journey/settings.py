@@ -118,6 +118,26 @@ class Settings(BaseSettings):
         description="Reverse proxies whose X-Forwarded-For/-Proto are trusted (comma-separated IPs or "
         "CIDRs, `*` for any); unset: forwarded headers are ignored",
     )
+    # Refused requests (docs/webhooks.md, "Refused requests"): bounded in size, count and age.
+    refused_log_excerpt_bytes: int = Field(
+        4096,
+        ge=256,
+        le=65536,
+        description="Most bytes of a refused request's query string and body kept in the event log "
+        "(its full size is recorded)",
+    )
+    refused_log_window_seconds: int = Field(
+        60,
+        ge=1,
+        le=86400,
+        description="Refusals from one address to one route with one status within this window are one "
+        "counted row of the event log",
+    )
+    refused_log_retention_days: int = Field(
+        30,
+        ge=0,
+        description="Days rejected rows stay in the event log before the server prunes them; 0: forever",
+    )
 
     @field_validator("default_region")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import string
 
 import httpx
@@ -19,6 +20,7 @@ from tvox_journey.settings import Settings
 from tvox_journey.store.schema import event_log
 
 TVOX = ("tvox", "Webhook-Secret-1")
+EXCERPT = Settings.model_fields["refused_log_excerpt_bytes"].default
 PATHS = [f"/{route}{suffix}" for route in TUTORIAL_ROUTES for suffix in ("", ".php")] + [
     "/tvox/events",
     "/tvox/events/service/ring",
@@ -84,9 +86,22 @@ def settings(settings: Settings) -> Settings:
 
 
 def log_size(client: TestClient) -> int:
+    """How many requests the log holds: a row, or a count on the row of a flood of refusals."""
     db = client.app.state.resources.db  # type: ignore[attr-defined]
     with db.read.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(event_log)).scalar_one())
+        total = select(func.coalesce(func.sum(event_log.c.seen_count), 0))
+        return int(conn.execute(total).scalar_one())
+
+
+def largest_refusal_kept(client: TestClient) -> int:
+    """The most bytes of a request any refused row keeps (params as stored, and body), but 422s."""
+    db = client.app.state.resources.db  # type: ignore[attr-defined]
+    refusals = select(event_log.c.params, event_log.c.body).where(
+        event_log.c.outcome == "rejected", event_log.c.status_code != 422
+    )
+    with db.read.connect() as conn:
+        kept = [len(json.dumps(params)) + len(body or b"") for params, body in conn.execute(refusals)]
+    return max(kept, default=0)
 
 
 def header_for(choice: str | None) -> dict[str, str]:
@@ -129,5 +144,6 @@ def test_any_request_to_a_webhook_path_is_answered_below_500_and_logged(
     response = anonymous_client.request(method, url, content=body, headers=headers)
     assert response.status_code < 500, response.text
     assert log_size(anonymous_client) == before + 1
+    assert largest_refusal_kept(anonymous_client) <= EXCERPT
     if response.status_code == 200:
         assert authorization == "basic"

@@ -1,6 +1,7 @@
 """The append-only event log: every request, its outcome, and the parsed event.
 
-This module has no UPDATE and no DELETE.
+This module has no UPDATE and no DELETE. The one exception to append-only,
+for rejected rows only (counting a flood, the retention prune), is store/refused.py.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from tvox_journey.domain.events import CallEvent
 from tvox_journey.store.codec import event_from_json, event_to_json
 from tvox_journey.store.schema import event_log
+
+MAX_REQUEST_BYTES = 2**62  # what the column holds; a declared Content-Length can claim more
 
 
 class Outcome:
@@ -46,6 +49,8 @@ class LogEntry:
     event: CallEvent | None = None
     body: bytes | None = None
     actor: str | None = None
+    request_bytes: int | None = None  # size of the query string and body, when only an excerpt is kept
+    flood_key: str | None = None  # refusals with the same key are one counted row (store/refused.py)
 
 
 def dedupe_key(route: str, params: Sequence[tuple[str, str]]) -> str:
@@ -83,6 +88,7 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
         "event": storable(event_to_json(entry.event)) if entry.event else None,
         "body": entry.body,
         "actor": storable(entry.actor),
+        "request_bytes": None if entry.request_bytes is None else min(entry.request_bytes, MAX_REQUEST_BYTES),
     }
 
 
@@ -159,9 +165,11 @@ def recent(
 
 
 def outcomes_after(conn: Connection, seq: int) -> dict[str, int]:
-    """How many rows after `seq` have each outcome."""
+    """How many requests the rows after `seq` stand for, by outcome (a counted refusal is several)."""
     query = (
-        select(event_log.c.outcome, func.count()).where(event_log.c.seq > seq).group_by(event_log.c.outcome)
+        select(event_log.c.outcome, func.sum(event_log.c.seen_count))
+        .where(event_log.c.seq > seq)
+        .group_by(event_log.c.outcome)
     )
     return {outcome: int(count) for outcome, count in conn.execute(query)}
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -50,8 +51,21 @@ event_log = Table(
     Column("call_id", String(255), nullable=True),
     Column("event", JSON(none_as_null=True), nullable=True),  # the parsed CallEvent, for re-folding
     Column("actor", String(64), nullable=True),  # the user, for recorded actions
+    # Refused requests (store/refused.py): one row counts the refusals of an address, route and status
+    # within a window (its dedupe_key is that flood key); the size of the request, of which only an
+    # excerpt is kept.
+    Column("seen_count", Integer, nullable=False, server_default=text("1")),
+    Column("last_seen_at", DateTime(timezone=True), nullable=True),
+    Column("request_bytes", BigInteger, nullable=True),
 )
 Index("ix_event_log_call_id", event_log.c.call_id)
+# The retention prune's scan: rejected rows by age, without indexing any other row.
+Index(
+    "ix_event_log_rejected_received_at",
+    event_log.c.received_at,
+    sqlite_where=text("outcome = 'rejected'"),
+    postgresql_where=text("outcome = 'rejected'"),
+)
 
 # The read model: one row per call id, refolded from the log on every event.
 interactions = Table(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
@@ -21,6 +22,7 @@ from tvox_journey.web.mappings_admin import load_mappings
 from tvox_journey.web.mappings_admin import router as mappings_router
 from tvox_journey.web.native import native_router
 from tvox_journey.web.pages import install_pages
+from tvox_journey.web.retention import keep_pruning
 from tvox_journey.web.security import create_first_admin, install_security, secret_key
 from tvox_journey.web.webhooks import tutorial_router
 from tvox_journey.writer import BatchWriter
@@ -48,10 +50,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mappings=load_mappings(settings, db),
         )
         app.state.resources.secret_key = secret_key(settings, db)
+        pruning: asyncio.Task[None] | None = None
         try:
             await create_first_admin(app, app.state.resources)
+            pruning = asyncio.create_task(keep_pruning(app.state.resources), name="prune-refused")
             yield
         finally:
+            if pruning is not None:
+                pruning.cancel()
+                with suppress(asyncio.CancelledError):
+                    await pruning
             writer.stop()
             db.dispose()
 

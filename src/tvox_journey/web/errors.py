@@ -14,9 +14,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from tvox_journey.web.deps import get_resources
-from tvox_journey.web.webhooks import log_rejected
+from tvox_journey.web.incoming import CLIENT_CLOSED
+from tvox_journey.web.webhooks import log_refused
 from tvox_journey.writer import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404 and request.scope.get("route") is None:
         try:
-            await log_rejected(
+            await log_refused(
                 request, get_resources(request), route="unknown", status_code=404, reason="unknown path"
             )
         except StoreUnavailable:
@@ -57,7 +59,7 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
         # A webhook path called with another method: logged like an unknown path (nothing is lost).
         route_path: str = getattr(request.scope.get("route"), "path", "/unknown")
         try:
-            await log_rejected(
+            await log_refused(
                 request, get_resources(request), route=route_path.lstrip("/").removesuffix(".php")[:64],
                 status_code=405, reason=f"method {request.method[:16]} not allowed",
             )  # fmt: skip
@@ -88,7 +90,15 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(500, "internal error"), status_code=500)
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # The client closed the connection before sending its whole body: nobody reads the answer, and it
+    # is no server error (webhooks log it as rejected in web/incoming.py before it gets here).
+    log.info("client disconnected during %s %s", request.method[:16], request.url.path[:200])
+    return Response(status_code=CLIENT_CLOSED)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(HTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StoreUnavailable, _unavailable)

@@ -2,7 +2,8 @@
 
 `check_webhook_access` runs first in every webhook handler. A refused request
 is still recorded in the event log as rejected, with a reason that names the
-user tried but never the password, and nothing else happens to it.
+user tried but never the password, and nothing else happens to it: only the
+first bytes of what it sent are kept, and a flood of them is one counted row.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from fastapi.responses import Response
 from tvox_journey.settings import Settings
 from tvox_journey.web.auth import BASIC_CHALLENGE, parse_basic
 from tvox_journey.web.deps import Resources
-from tvox_journey.web.incoming import RequestProblem, read_incoming
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
@@ -90,23 +90,13 @@ async def check_webhook_access(
 ) -> Response | None:
     """None when the request may go on; else the 401/403 response, after logging it as rejected."""
     # Imported here: webhooks.py calls this module from its handler.
-    from tvox_journey.web.webhooks import log_rejected, problem_response
+    from tvox_journey.web.webhooks import log_refused, problem_response
 
     refused = refusal(request, resources.settings)
     if refused is None:
         return None
     status_code, reason = refused
-    settings = resources.settings
-    try:
-        incoming = await read_incoming(
-            request, max_body=settings.max_body_bytes, max_params=settings.max_params
-        )
-        params, body = incoming.params, None
-    except RequestProblem as problem:
-        params, body = (), problem.body
-    await log_rejected(
-        request, resources, route=route, status_code=status_code, reason=reason, params=params, body=body
-    )
+    await log_refused(request, resources, route=route, status_code=status_code, reason=reason)
     response = problem_response(
         status_code, None, "authentication required" if status_code == 401 else "address not allowed"
     )

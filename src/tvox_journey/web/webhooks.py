@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -13,9 +13,10 @@ from tvox_journey.ingest.contract import TUTORIAL_ROUTES, Route, route_event
 from tvox_journey.ingest.errors import InvalidEvent
 from tvox_journey.live.broadcaster import Change
 from tvox_journey.services import Recorded
+from tvox_journey.store import refused
 from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.web.deps import Resources, get_resources
-from tvox_journey.web.incoming import Incoming, RequestProblem, read_incoming
+from tvox_journey.web.incoming import Incoming, RequestProblem, read_incoming, read_refused, received
 from tvox_journey.web.webhook_auth import check_webhook_access
 
 
@@ -43,10 +44,19 @@ async def log_rejected(
     route: str,
     status_code: int,
     reason: str,
-    params: tuple[tuple[str, str], ...] = (),
+    params: Sequence[tuple[str, str]] = (),
     body: bytes | None = None,
+    size: int | None = None,
 ) -> Recorded:
-    """Record a request that was refused, with the reason."""
+    """Record a request that was refused, with the reason.
+
+    A 422 was authenticated and read within the limits: its parameters are kept
+    whole, one row each, for fixing a mapping. Any other refusal (not
+    authenticated, unknown path, over a limit, cut short) keeps an excerpt and
+    its size, and is counted on one row per address, route and status within
+    a window (store/refused.py).
+    """
+    settings = resources.settings
     entry = LogEntry(
         received_at=resources.now(),
         method=request.method[:16],  # any token is a method; the column holds 16
@@ -59,7 +69,29 @@ async def log_rejected(
         reason=reason,
         body=body,
     )
+    if status_code != 422:
+        kept, kept_body = refused.excerpt(params, body, settings.refused_log_excerpt_bytes)
+        entry = replace(entry, params=kept, body=kept_body, request_bytes=size)
+        entry = replace(entry, flood_key=refused.flood_key(entry, settings.refused_log_window_seconds))
     return await resources.writer.record(entry, resources.policy)
+
+
+async def log_refused(
+    request: Request, resources: Resources, *, route: str, status_code: int, reason: str
+) -> Recorded:
+    """Log a request refused before its body was read (401, 403, 404, 405): what it sent is read
+    (never more than the body limit) for the excerpt and the size its row keeps."""
+    settings = resources.settings
+    seen = await read_refused(
+        request,
+        max_body=settings.max_body_bytes,
+        excerpt_bytes=settings.refused_log_excerpt_bytes,
+        max_params=settings.max_params,
+    )
+    return await log_rejected(
+        request, resources, route=route, status_code=status_code, reason=reason,
+        params=seen.params, body=seen.body, size=seen.size,
+    )  # fmt: skip
 
 
 def problem_response(status_code: int, variable: str | None, reason: str) -> JSONResponse:
@@ -81,9 +113,13 @@ async def read_or_refuse(request: Request, route: str) -> Incoming | Response:
     try:
         return await read_incoming(request, max_body=settings.max_body_bytes, max_params=settings.max_params)
     except RequestProblem as problem:
+        seen = received(
+            request, problem.body, problem.body_size,
+            excerpt_bytes=settings.refused_log_excerpt_bytes, max_params=settings.max_params,
+        )  # fmt: skip
         await log_rejected(
             request, resources, route=route, status_code=problem.status_code,
-            reason=problem.reason, body=problem.body,
+            reason=problem.reason, params=seen.params, body=seen.body, size=seen.size,
         )  # fmt: skip
         return problem_response(problem.status_code, None, problem.reason)
 

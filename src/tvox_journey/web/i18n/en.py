@@ -251,6 +251,8 @@ MESSAGES: dict[str, str] = {
     "log.empty": "The log is empty.",
     "log.empty_filtered": "No entries with this outcome.",
     "log.empty_how": "TVox's requests and users' actions will show up here.",
+    "log.seen": "{n} requests like this one (same address, path and status); last: {last}",
+    "log.excerpt": "Excerpt: the request was {n} bytes (parameters and body).",
     "error.400": "Bad request",
     "error.403": "Access denied",
     "error.404": "Page not found",

@@ -263,6 +263,8 @@ MESSAGES: dict[str, str] = {
     "log.empty": "Il registro è vuoto.",
     "log.empty_filtered": "Nessuna voce con questo esito.",
     "log.empty_how": "Le richieste di TVox e le azioni degli utenti compariranno qui.",
+    "log.seen": "{n} richieste come questa (stesso indirizzo, percorso e stato); ultima: {last}",
+    "log.excerpt": "Estratto: la richiesta era di {n} byte (parametri e corpo).",
     # errors
     "error.400": "Richiesta non valida",
     "error.403": "Accesso negato",

@@ -116,6 +116,9 @@ class LogRow:
     call_id: str
     params: list[tuple[str, str]]
     body: str
+    seen_count: int = 1  # a flood of refusals counted on this row (store/refused.py)
+    last_seen: str = ""
+    request_bytes: int | None = None  # the request's size, when the row keeps an excerpt
 
 
 def _aware(value: datetime) -> datetime:
@@ -143,6 +146,9 @@ def _log_row(request: Request, row: dict[str, Any]) -> LogRow:
         call_id=row.get("call_id") or "",
         params=params,
         body=_body(row.get("body")),
+        seen_count=int(row.get("seen_count") or 1),
+        last_seen=formatter(request).time(_aware(last)) if (last := row.get("last_seen_at")) else "",
+        request_bytes=row.get("request_bytes"),
     )
 
 

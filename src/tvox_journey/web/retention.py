@@ -1,0 +1,58 @@
+"""The retention of refused requests: the server itself prunes old rejected rows, a few at a time.
+
+Each batch is a small write job on the writer (webhooks queue behind one
+batch at most, never behind the whole prune); on PostgreSQL processes sharing
+the database skip the rows another one is deleting (store/refused.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy import Connection
+
+from tvox_journey.store import refused
+from tvox_journey.web.deps import Resources
+from tvox_journey.writer import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+PRUNE_EVERY_SECONDS = 3600.0
+PRUNE_BATCH = 500
+PAUSE_BETWEEN_BATCHES = 0.05
+
+
+async def prune_refused(resources: Resources, *, batch: int = PRUNE_BATCH) -> int:
+    """Delete every rejected row older than the retention, `batch` rows per transaction; how many."""
+    days = resources.settings.refused_log_retention_days
+    if days == 0:
+        return 0
+    cutoff = resources.now() - timedelta(days=days)
+
+    def prune(conn: Connection) -> int:
+        return refused.prune(conn, cutoff, batch)
+
+    total = 0
+    while True:
+        deleted = await resources.writer.run(prune)
+        total += deleted
+        if deleted < batch:
+            return total
+        await asyncio.sleep(PAUSE_BETWEEN_BATCHES)
+
+
+async def keep_pruning(resources: Resources, every: float = PRUNE_EVERY_SECONDS) -> None:
+    """Prune at start and then every `every` seconds, until cancelled; a failure waits for the next round."""
+    while True:
+        try:
+            deleted = await prune_refused(resources)
+            if deleted:
+                days = resources.settings.refused_log_retention_days
+                log.info("pruned %d rejected event-log rows older than %d days", deleted, days)
+        except StoreUnavailable as error:
+            log.warning("pruning rejected event-log rows: database unavailable (%s); next try later", error)
+        except Exception:
+            log.exception("pruning rejected event-log rows failed; next try later")
+        await asyncio.sleep(every)
