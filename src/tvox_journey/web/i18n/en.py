@@ -183,6 +183,8 @@ MESSAGES: dict[str, str] = {
     "received stay in the event log, and the clearing itself is recorded there.",
     "clear.confirm": "Yes, clear the Journey",
     "clear.done": "Customer Journey cleared ({n} interactions).",
+    "clear.shared": "Warning: the number {number} also belongs to {names}. Its {n} interactions will "
+    "disappear from their Journey too (interactions belong to the number, not to the contact).",
     "delete.question": "Delete the contact {name}?",
     "delete.explanation": "Its calls stay, and will show among the unknown numbers.",
     "delete.confirm": "Yes, delete the contact",
@@ -265,4 +267,8 @@ MESSAGES: dict[str, str] = {
     "error.detail": "Details",
     "error.home": "Back to home",
     "auth.busy": "The server is busy checking other passwords: try again in {s} seconds.",
+    "error.414": "Address too long",
+    "error.431": "Request headers too large",
+    "error.control_character": "A field contains a control character (for example a null character or a "
+    "line break), which is not allowed. Correct the value and try again.",
 }

@@ -189,6 +189,8 @@ MESSAGES: dict[str, str] = {
     "restano nel registro eventi, e la cancellazione stessa vi viene annotata.",
     "clear.confirm": "Sì, cancella la Journey",
     "clear.done": "Customer Journey cancellata ({n} interazioni).",
+    "clear.shared": "Attenzione: il numero {number} è anche di {names}. Le sue {n} interazioni "
+    "spariranno anche dalla loro Journey (le interazioni appartengono al numero, non al contatto).",
     "delete.question": "Eliminare il contatto {name}?",
     "delete.explanation": "Le sue chiamate restano, e compariranno tra i numeri sconosciuti.",
     "delete.confirm": "Sì, elimina il contatto",
@@ -278,4 +280,8 @@ MESSAGES: dict[str, str] = {
     "error.detail": "Dettagli",
     "error.home": "Torna alla home",
     "auth.busy": "Il server è occupato a verificare altre password: riprova tra {s} secondi.",
+    "error.414": "Indirizzo troppo lungo",
+    "error.431": "Intestazioni della richiesta troppo grandi",
+    "error.control_character": "Un campo contiene un carattere di controllo (per esempio un carattere nullo "
+    "o un a capo), che non è ammesso. Correggi il valore e riprova.",
 }
