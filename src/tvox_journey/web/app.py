@@ -13,7 +13,7 @@ from tvox_journey.live.broadcaster import Broadcaster
 from tvox_journey.services import NumberPolicy
 from tvox_journey.settings import Settings
 from tvox_journey.store.engine import make_database
-from tvox_journey.store.migrate import upgrade
+from tvox_journey.store.migrate import check_schema, upgrade
 from tvox_journey.web import api, api_docs, api_search, export, health
 from tvox_journey.web.deps import Resources
 from tvox_journey.web.errors import install_error_handlers
@@ -36,6 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             upgrade(settings.database_url)
+        else:
+            check_schema(settings.database_url)
         db = make_database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         writer = BatchWriter(db.write, batch_max=settings.writer_batch_max)
         writer.start()
