@@ -50,6 +50,7 @@ class BatchWriter:
 
     engine: Engine
     batch_max: int = 256
+    on_begin: Callable[[Connection], None] | None = None  # first statement of every transaction
     _queue: queue.SimpleQueue[_Job[Any] | None] = field(default_factory=queue.SimpleQueue)
     _thread: threading.Thread | None = None
 
@@ -99,6 +100,10 @@ class BatchWriter:
             batch.append(job)
         return batch, stop
 
+    def _begin(self, conn: Connection) -> None:
+        if self.on_begin is not None:
+            self.on_begin(conn)
+
     def _run(self) -> None:
         while True:
             first = self._queue.get()
@@ -114,6 +119,7 @@ class BatchWriter:
     def _execute(self, batch: list[_Job[Any]]) -> None:
         try:
             with self.engine.begin() as conn:
+                self._begin(conn)
                 _run_jobs(conn, batch)
             return
         except Exception as error:
@@ -124,6 +130,7 @@ class BatchWriter:
         for job in batch:
             try:
                 with self.engine.begin() as conn:
+                    self._begin(conn)
                     _run_jobs(conn, [job])
                 job.error = None
             except Exception as error:

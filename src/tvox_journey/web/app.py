@@ -5,18 +5,22 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
 from tvox_journey import __version__
+from tvox_journey.ingest.mapping import Table
 from tvox_journey.live.broadcaster import Broadcaster
 from tvox_journey.services import NumberPolicy
 from tvox_journey.settings import Settings
+from tvox_journey.store import changes
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.migrate import check_schema, upgrade
 from tvox_journey.web import api, api_docs, api_search, export, health
 from tvox_journey.web.deps import Resources
 from tvox_journey.web.errors import install_error_handlers
+from tvox_journey.web.feed import LogFeed
 from tvox_journey.web.mappings_admin import load_mappings
 from tvox_journey.web.mappings_admin import router as mappings_router
 from tvox_journey.web.native import native_router
@@ -26,6 +30,11 @@ from tvox_journey.web.webhooks import tutorial_router
 from tvox_journey.writer import BatchWriter
 
 log = logging.getLogger(__name__)
+
+
+def _apply_mappings(resources: Resources, rows: Table) -> None:
+    """Mappings saved by any process (read back from the log by the feed) apply to this one's webhooks."""
+    resources.mappings = resources.mappings.with_rows(rows)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,22 +48,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             check_schema(settings.database_url)
         db = make_database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        with db.read.connect() as conn:
+            channel = changes.channel_name(conn)
         writer = BatchWriter(db.write, batch_max=settings.writer_batch_max)
+        if channel is not None:
+            writer.on_begin = partial(changes.announce, channel=channel)
         writer.start()
-        app.state.resources = Resources(
+        broadcaster = Broadcaster()
+        feed = LogFeed(db, broadcaster, channel)
+        app.state.resources = resources = Resources(
             settings=settings,
             db=db,
             writer=writer,
-            broadcaster=Broadcaster(),
+            broadcaster=broadcaster,
             policy=NumberPolicy(settings.default_region, settings.internal_number_max_digits),
+            feed=feed,
             mappings=load_mappings(settings, db),
         )
+        feed.on_mappings = partial(_apply_mappings, resources)
+        await feed.start()
         if settings.secret_key is not None:
             app.state.resources.secret_key = settings.secret_key.get_secret_value()
         try:
             await create_first_admin(app, app.state.resources)
             yield
         finally:
+            await feed.stop()
             writer.stop()
             db.dispose()
 
