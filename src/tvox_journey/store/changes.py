@@ -54,13 +54,15 @@ def position(conn: Connection) -> tuple[int, str | None]:
 
 
 def log_writers(conn: Connection) -> frozenset[int]:
-    """The transactions holding a lock on the event log now (PostgreSQL): the only ones that may still
-    commit a sequence number handed out before."""
+    """The (32-bit) ids of the transactions writing the event log now (PostgreSQL): an insert locks the
+    table before it takes a sequence number and keeps the lock to the end, so these are the only ones
+    that may still commit a number handed out before. pg_locks is not MVCC: it tells the present."""
     query = text(
         "SELECT x.transactionid::text FROM pg_locks x JOIN pg_locks r "
         "ON r.virtualtransaction = x.virtualtransaction "
-        "WHERE x.locktype = 'transactionid' AND r.locktype = 'relation' "
-        "AND r.relation = 'event_log'::regclass"
+        "WHERE x.locktype = 'transactionid' AND x.mode = 'ExclusiveLock' AND x.granted "
+        "AND r.locktype = 'relation' AND r.relation = 'event_log'::regclass "
+        "AND r.mode = 'RowExclusiveLock'"
     )
     return frozenset(int(xid) for xid in conn.execute(query).scalars())
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import sql
+from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -38,7 +39,8 @@ from tvox_journey.store.engine import Database
 log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 1.0
-WAITING_SECONDS = 0.05  # re-read this soon while numbers wait for open transactions
+WAITING_SECONDS = 0.02  # re-read this soon while numbers wait for open transactions
+MIN_STEP_SECONDS = 0.02  # at most 50 reads a second, however many commits wake the follower
 BATCH = 2000
 BACKOFF_MAX = 10.0
 
@@ -55,6 +57,16 @@ def change_of(row: changes.LogRow, number_key: str | None) -> Change:
     if row.outcome != "action":
         return Change(row.seq, row.call_id, number_key)
     return Change(row.seq, kind=_ACTION_KINDS.get(row.route.partition("/")[0], "action"))
+
+
+def _position(conn: Connection) -> tuple[int, Snapshot | None, frozenset[int]]:
+    """The log's top as this transaction sees it, its snapshot, and the log's writers just after."""
+    top, text = changes.position(conn)
+    snapshot = Snapshot.parse(text) if text else None
+    writers: frozenset[int] = frozenset()
+    if snapshot is not None:
+        writers = frozenset(snapshot.widen(x) for x in changes.log_writers(conn))
+    return top, snapshot, writers
 
 
 @dataclass
@@ -112,6 +124,19 @@ class LogFeed:
         if self._listener is not None:
             await asyncio.to_thread(self._listener.join, 3)
 
+    async def catch_up(self, timeout: float = 1.0) -> None:
+        """Wait (up to `timeout`) until everything committed before this call has been delivered, so a
+        stream opened just after a change starts past it."""
+        top = await asyncio.to_thread(self._read_top)
+        deadline = time.monotonic() + timeout
+        while self._delivered < top and time.monotonic() < deadline:
+            self.wake()
+            await asyncio.sleep(WAITING_SECONDS)
+
+    def _read_top(self) -> int:
+        with self.db.read.connect() as conn:
+            return changes.position(conn)[0]
+
     def wake(self) -> None:
         """Read the log now (event loop only)."""
         self._wake.set()
@@ -133,6 +158,7 @@ class LogFeed:
             except TimeoutError:
                 pass
             self._wake.clear()
+            began = time.monotonic()
             try:
                 step = await asyncio.to_thread(self._step)
             except SQLAlchemyError as error:
@@ -145,24 +171,36 @@ class LogFeed:
             if step.mappings is not None and self.on_mappings is not None:
                 self.on_mappings(step.mappings)
             delay = WAITING_SECONDS if self.tracker.waiting else self.idle_seconds
+            if (pause := MIN_STEP_SECONDS - (time.monotonic() - began)) > 0:
+                await asyncio.sleep(pause)
 
     def _read_floor(self) -> int:
-        with self.db.read.connect() as conn:
-            top, _snapshot = changes.position(conn)
+        """The end of the log, once the writers that may still commit below it have finished (nobody
+        listens yet: later pages catch up from the log by their own sequence numbers)."""
+        top, snapshot, writers = self._read_position()
+        began = time.monotonic()
+        while writers and time.monotonic() - began < self.tracker.max_wait:
+            time.sleep(WAITING_SECONDS)
+            _top, later, _writers = self._read_position()
+            if later is not None and all(later.finished(x) for x in writers):
+                break
         return top
+
+    def _read_position(self) -> tuple[int, Snapshot | None, frozenset[int]]:
+        with self._reading() as conn:
+            return _position(conn)
+
+    def _reading(self) -> Connection:
+        """A read transaction; on PostgreSQL REPEATABLE READ, so all its statements share one snapshot."""
+        options = {"isolation_level": "REPEATABLE READ"} if not self.db.is_sqlite else {}
+        return self.db.read.connect().execution_options(**options)
 
     def _step(self) -> Step:
         """One read: advance the floor, and the changes of the rows that became final."""
-        if not self.db.is_sqlite and self.tracker.stalled(time.monotonic()):
-            with self.db.read.connect() as conn:
-                self.tracker.narrow(changes.log_writers(conn))
-        options = {"isolation_level": "REPEATABLE READ"} if not self.db.is_sqlite else {}
-        with self.db.read.connect().execution_options(**options) as conn:
-            top, snapshot = changes.position(conn)
+        with self._reading() as conn:
+            top, snapshot, writers = _position(conn)
             before = self.tracker.floor
-            floor = self.tracker.advance(
-                top, Snapshot.parse(snapshot) if snapshot else None, time.monotonic()
-            )
+            floor = self.tracker.advance(top, snapshot, writers, time.monotonic())
             found: list[Change] = []
             mappings_changed = False
             after = before

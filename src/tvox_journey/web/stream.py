@@ -63,23 +63,27 @@ class Watch:
             self.keys = frozenset(contact.number_keys if contact else ())
 
 
-def catch_up(resources: Resources, watch: Watch, after: int, upto: int) -> bool:
-    """Whether a change in the log between `after` and `upto` (both final) concerns `watch`."""
+def catch_up(resources: Resources, watch: Watch, after: int, upto: int) -> tuple[list[int], bool]:
+    """The changes for `watch` in the log between `after` and `upto` (both final), and whether that list
+    is complete (further behind than CATCH_UP_MAX_ROWS rows, the page is only told to refresh)."""
+    found: list[int] = []
     with resources.db.read.connect() as conn:
         watch.reload(conn)
         scanned = 0
-        while after < upto and scanned < CATCH_UP_MAX_ROWS:
+        while after < upto:
+            if scanned >= CATCH_UP_MAX_ROWS:
+                return found, False
             rows = log_changes.rows_between(conn, after, upto, BATCH)
             if not rows:
-                return False
+                break
             calls = {r.call_id for r in rows if r.call_id and r.outcome != "action"}
             keys = log_changes.number_keys(conn, calls)
             for row in rows:
                 if watch.wants_change(change_of(row, keys.get(row.call_id) if row.call_id else None)):
-                    return True
+                    found.append(row.seq)
             after = rows[-1].seq
             scanned += len(rows)
-        return after < upto
+    return found, True
 
 
 def _reload(resources: Resources, watch: Watch) -> None:
@@ -87,13 +91,14 @@ def _reload(resources: Resources, watch: Watch) -> None:
         watch.reload(conn)
 
 
-def change_frame(cursor: int, wanted: list[Change]) -> str:
-    """One frame for the changes in `wanted` (none: a catch-up, or changes dropped by a full queue)."""
+def change_frame(cursor: int, wanted: list[Change], *, seqs: list[int] | None = None) -> str:
+    """One frame for the changes in `wanted`; none: a catch-up (of `seqs`), or changes dropped by a full
+    queue (kind `log`: refresh, whatever changed)."""
     last = wanted[-1] if wanted else None
     data: dict[str, object] = {"seq": last.seq if last else cursor, "kind": last.kind if last else "log"}
     if last is not None and last.call_id:
         data["call_id"] = last.call_id
-    data["seqs"] = [change.seq for change in wanted]
+    data["seqs"] = [change.seq for change in wanted] if seqs is None else seqs
     return format_frame(id=cursor, event="change", data=json.dumps(data))
 
 
@@ -107,16 +112,18 @@ async def change_stream(
 ) -> AsyncIterator[str]:
     """Frames for `watch`, from `last_id` (None: from now) until the lifetime ends."""
     feed = resources.feed
+    await feed.catch_up()
     async with resources.broadcaster.subscribe() as subscription:
         # Subscribed before reading the floor (no await between): every change above it will arrive.
         cursor = feed.floor
+        missed: list[int] = []
+        complete = True
         if last_id is not None and last_id < cursor:
-            relevant = await run_in_threadpool(catch_up, resources, watch, last_id, cursor)
-        else:
-            relevant = False  # a resume point ahead of this process: its changes come live
+            missed, complete = await run_in_threadpool(catch_up, resources, watch, last_id, cursor)
+        else:  # from now, or from a resume point ahead of this process (its changes come live)
             await run_in_threadpool(_reload, resources, watch)
-        if relevant:
-            yield format_frame(retry_ms=RETRY_MS) + change_frame(cursor, [])
+        if missed or not complete:
+            yield format_frame(retry_ms=RETRY_MS) + change_frame(cursor, [], seqs=missed)
         else:
             yield format_frame(retry_ms=RETRY_MS, id=cursor, event="ready", data="{}")
         began = last_beat = time.monotonic()
