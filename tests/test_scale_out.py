@@ -27,12 +27,14 @@ import pytest
 from sqlalchemy import select, text
 from tests.server_process import running_servers
 
-from tvox_journey.cli.player import ClientKind, Target, play, run
-from tvox_journey.cli.simulate import expected_journeys, verify_database
 from tvox_journey.sim import Request, delivery_order, random_calls
 from tvox_journey.store.changes import ANNOUNCED
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.schema import event_log
+from tvox_journey.traffic.clients import ClientKind, Target
+from tvox_journey.traffic.expected import expected_journeys
+from tvox_journey.traffic.player import play, run
+from tvox_journey.traffic.verify import verify_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
