@@ -102,7 +102,7 @@ def running_servers(
             command += ["--workers", str(workers)] if workers > 1 else []
             popen = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
             started.append(Process(f"http://127.0.0.1:{port}", popen))
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180
         for process in started:
             while True:
                 if process.popen.poll() is not None:
@@ -113,7 +113,7 @@ def running_servers(
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError("servers did not start within 90 s")
+                    raise RuntimeError("servers did not start within 180 s")
                 time.sleep(0.1)
         yield started
     finally:
