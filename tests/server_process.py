@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -60,3 +61,73 @@ def running_server(
             process.wait()
         if log_path and not isinstance(log, int):
             log.close()
+
+
+@dataclass(frozen=True)
+class Process:
+    """A running `tvox-journey serve` child: its base URL and process."""
+
+    base: str
+    popen: subprocess.Popen[bytes]
+
+
+@contextmanager
+def running_servers(
+    database_url: str,
+    count: int,
+    *,
+    env: dict[str, str] | None = None,
+    log_dir: Path | None = None,
+    workers: int = 1,
+) -> Iterator[list[Process]]:
+    """`count` servers started together on one database (as N machines would); yields once all answer.
+
+    With `workers` > 1 each is `serve --workers N`: that many processes behind its port."""
+    environment = {**os.environ, "TVOX_JOURNEY_DATABASE_URL": database_url, **(env or {})}
+    started: list[Process] = []
+    logs = []
+    try:
+        for n in range(count):
+            port = free_port()
+            log = open(log_dir / f"server-{n}.log", "wb") if log_dir else subprocess.DEVNULL  # noqa: SIM115
+            logs.append(log)
+            command = [
+                sys.executable,
+                "-m",
+                "tvox_journey",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ]
+            command += ["--workers", str(workers)] if workers > 1 else []
+            popen = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
+            started.append(Process(f"http://127.0.0.1:{port}", popen))
+        deadline = time.monotonic() + 180
+        for process in started:
+            while True:
+                if process.popen.poll() is not None:
+                    raise RuntimeError(f"server exited with {process.popen.returncode}")
+                try:
+                    if httpx.get(f"{process.base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("servers did not start within 180 s")
+                time.sleep(0.1)
+        yield started
+    finally:
+        for process in started:
+            if process.popen.poll() is None:
+                process.popen.terminate()
+        for process in started:
+            try:
+                process.popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.popen.kill()
+                process.popen.wait()
+        for log in logs:
+            if not isinstance(log, int):
+                log.close()

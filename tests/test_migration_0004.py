@@ -25,7 +25,7 @@ RING = {
 
 
 def test_a_database_written_by_0002_keeps_its_users_and_events_and_folds_on(db_url: str) -> None:
-    upgrade(db_url, "0002")
+    upgrade(db_url, "0003")
     db = make_database(db_url)
     now = datetime.now(UTC)
     with db.write.begin() as conn:

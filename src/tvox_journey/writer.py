@@ -78,6 +78,7 @@ class BatchWriter:
     batch_max: int = 256
     wait_timeout: float = 4.0
     queue_max: int = 10000
+    on_begin: Callable[[Connection], None] | None = None  # first statement of every transaction
     _queue: queue.SimpleQueue[_Job[Any] | None] = field(default_factory=queue.SimpleQueue)
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -157,6 +158,10 @@ class BatchWriter:
             batch.append(job)
         return batch, stop
 
+    def _begin(self, conn: Connection) -> None:
+        if self.on_begin is not None:
+            self.on_begin(conn)
+
     def _run(self) -> None:
         while True:
             first = self._queue.get()
@@ -204,6 +209,7 @@ class BatchWriter:
             return
         try:
             with self.engine.begin() as conn:
+                self._begin(conn)
                 _run_jobs(conn, batch)
             _committed(batch)
             return
@@ -215,6 +221,7 @@ class BatchWriter:
         for i, job in enumerate(batch):
             try:
                 with self.engine.begin() as conn:
+                    self._begin(conn)
                     _run_jobs(conn, [job])
                 job.error = None
                 _committed([job])

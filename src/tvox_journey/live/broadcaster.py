@@ -1,13 +1,18 @@
 """In-process publish/subscribe of committed changes, with bounded queues.
 
-Publishing never waits: a subscriber whose queue is full is marked lagging
+Delivering never waits: a subscriber whose queue is full is marked lagging
 and catches up from the event log by sequence number.
+
+A server process follows the event log (web/feed.py): that follower delivers
+every change, of this process and of any other sharing the database, in
+sequence order and once. `publish`, called after a local commit, then only
+wakes the follower so the change is read back at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -19,7 +24,7 @@ class Change:
     seq: int
     call_id: str | None = None
     number_key: str | None = None
-    kind: str = "event"  # event | contact | journey_cleared | names
+    kind: str = "event"  # event | contact | journey_cleared | names | mappings | user | action
 
 
 @dataclass(eq=False)
@@ -33,8 +38,17 @@ class Broadcaster:
     """Fans committed changes out to every live subscriber."""
 
     _subscribers: set[Subscription] = field(default_factory=set)
+    wake: Callable[[], None] | None = None  # set by the log follower
 
     def publish(self, change: Change) -> None:
+        """A change committed here: wake the log follower, or (with none) deliver it at once."""
+        if self.wake is not None:
+            self.wake()
+        else:
+            self.deliver(change)
+
+    def deliver(self, change: Change) -> None:
+        """Hand a change to every subscriber."""
         for subscription in list(self._subscribers):
             try:
                 subscription.queue.put_nowait(change)

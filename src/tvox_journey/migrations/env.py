@@ -1,17 +1,15 @@
-"""Alembic environment: the URL comes from the caller (tvox_journey.store.migrate)."""
+"""Alembic environment: the connection (or the URL) comes from the caller (tvox_journey.store.migrate)."""
 
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from tvox_journey.store.engine import make_migration_engine
 from tvox_journey.store.schema import metadata
 
-url = context.config.attributes.get("database_url") or context.config.get_main_option("sqlalchemy.url")
-if not url:
-    raise RuntimeError("no database URL given to the migrations")
-engine = make_migration_engine(url)
-with engine.connect() as connection:
+
+def run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
@@ -21,4 +19,16 @@ with engine.connect() as connection:
     with context.begin_transaction():
         context.run_migrations()
     connection.commit()
-engine.dispose()
+
+
+given = context.config.attributes.get("connection")
+if given is not None:
+    run(given)  # the caller holds the migration lock on it
+else:
+    url = context.config.attributes.get("database_url") or context.config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL given to the migrations")
+    engine = make_migration_engine(url)
+    with engine.connect() as connection:
+        run(connection)
+    engine.dispose()

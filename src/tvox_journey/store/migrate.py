@@ -1,13 +1,45 @@
-"""Schema migrations through Alembic: upgrade to head, report the current revision."""
+"""Schema migrations through Alembic: upgrade to head, report the current revision.
+
+Several processes may start together on one database (`serve --workers N`, a
+rolling upgrade of several machines): on PostgreSQL every upgrade holds an
+advisory lock, keyed by the schema it migrates, so one process migrates and
+the others then find nothing to do. A database whose revision this code does
+not know was migrated by a newer version: nothing starts on it
+(`SchemaTooNew`).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Connection, text
 
 from tvox_journey.store.engine import make_migration_engine
+
+# The two-key form of PostgreSQL's advisory locks: its key space is apart from the one-key locks
+# that serialize calls (services.record_many). The second key is the schema, so databases kept in
+# different schemas of one PostgreSQL database (the test fixtures do that) do not wait for each other.
+_LOCK = "SELECT pg_advisory_lock(hashtext('tvox-journey migrations'), hashtext(current_schema()))"
+_UNLOCK = "SELECT pg_advisory_unlock(hashtext('tvox-journey migrations'), hashtext(current_schema()))"
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by a newer version of tvox-journey than this one."""
+
+    def __init__(self, current: str, head: str | None) -> None:
+        super().__init__(
+            f"the database schema is at revision {current!r}, which this version of tvox-journey does not "
+            f"know (its newest is {head!r}): a newer version migrated it. Run that version (or a newer "
+            "one) against this database; an older one cannot use it"
+        )
+        self.current = current
+        self.head = head
 
 
 def alembic_config(url: str) -> Config:
@@ -17,9 +49,66 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+@contextmanager
+def _migration_lock(conn: Connection) -> Iterator[None]:
+    """Hold the schema's migration lock (PostgreSQL; SQLite's writers queue on its file lock)."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    conn.execute(text(_LOCK))
+    conn.commit()
+    try:
+        yield
+    finally:
+        conn.rollback()
+        conn.execute(text(_UNLOCK))
+        conn.commit()
+
+
+def _check_known(conn: Connection) -> None:
+    """Raise SchemaTooNew when the database's revision is not one of this code's."""
+    current = MigrationContext.configure(conn).get_current_revision()
+    conn.rollback()
+    if current is None:
+        return
+    script = ScriptDirectory.from_config(alembic_config(""))
+    try:
+        known = script.get_revision(current) is not None
+    except CommandError:
+        known = False
+    if not known:
+        raise SchemaTooNew(current, script.get_current_head())
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    """Apply every migration up to `revision`."""
-    command.upgrade(alembic_config(url), revision)
+    """Apply every migration up to `revision`, holding the migration lock.
+
+    Raises:
+        SchemaTooNew: the database is at a revision this code does not know.
+    """
+    engine = make_migration_engine(url)
+    try:
+        with engine.connect() as conn, _migration_lock(conn):
+            _check_known(conn)
+            config = alembic_config(url)
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+def check_schema(url: str) -> None:
+    """Refuse a database migrated by a newer version (for starts that do not migrate).
+
+    Raises:
+        SchemaTooNew: the database is at a revision this code does not know.
+    """
+    engine = make_migration_engine(url)
+    try:
+        with engine.connect() as conn:
+            _check_known(conn)
+    finally:
+        engine.dispose()
 
 
 def current_revision(url: str) -> str | None:

@@ -6,18 +6,22 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 
 from fastapi import FastAPI
 
 from tvox_journey import __version__
+from tvox_journey.ingest.mapping import Table
 from tvox_journey.live.broadcaster import Broadcaster
 from tvox_journey.services import NumberPolicy
 from tvox_journey.settings import Settings
+from tvox_journey.store import changes
 from tvox_journey.store.engine import Timeouts, make_database
-from tvox_journey.store.migrate import upgrade
+from tvox_journey.store.migrate import check_schema, upgrade
 from tvox_journey.web import api, api_docs, api_search, export, health
 from tvox_journey.web.deps import Resources
 from tvox_journey.web.errors import install_error_handlers
+from tvox_journey.web.feed import LogFeed
 from tvox_journey.web.log_safety import install_log_escaping
 from tvox_journey.web.mappings_admin import load_mappings
 from tvox_journey.web.mappings_admin import router as mappings_router
@@ -32,6 +36,11 @@ from tvox_journey.writer import BatchWriter
 log = logging.getLogger(__name__)
 
 
+def _apply_mappings(resources: Resources, rows: Table) -> None:
+    """Mappings saved by any process (read back from the log by the feed) apply to this one's webhooks."""
+    resources.mappings = resources.mappings.with_rows(rows)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A tvox-journey app; its database, writer and broadcaster live in the lifespan."""
     settings = settings or Settings()
@@ -40,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             upgrade(settings.database_url)
+        else:
+            check_schema(settings.database_url)
         timeouts = Timeouts(
             connect=settings.db_connect_timeout,
             statement=settings.db_statement_timeout,
@@ -49,21 +60,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db = make_database(
             settings.database_url, sqlite_synchronous=settings.sqlite_synchronous, timeouts=timeouts
         )
+        with db.read.connect() as conn:
+            channel = changes.channel_name(conn)
         writer = BatchWriter(
             db.write,
             batch_max=settings.writer_batch_max,
             wait_timeout=settings.write_timeout,
             queue_max=settings.writer_queue_max,
         )
+        if channel is not None:
+            writer.on_begin = partial(changes.announce, channel=channel)
         writer.start()
-        app.state.resources = Resources(
+        broadcaster = Broadcaster()
+        feed = LogFeed(db, broadcaster, channel)
+        app.state.resources = resources = Resources(
             settings=settings,
             db=db,
             writer=writer,
-            broadcaster=Broadcaster(),
+            broadcaster=broadcaster,
             policy=NumberPolicy(settings.default_region, settings.internal_number_max_digits),
+            feed=feed,
             mappings=load_mappings(settings, db),
         )
+        feed.on_mappings = partial(_apply_mappings, resources)
+        await feed.start()
         app.state.resources.secret_key = secret_key(settings, db)
         pruning: asyncio.Task[None] | None = None
         try:
@@ -75,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 pruning.cancel()
                 with suppress(asyncio.CancelledError):
                     await pruning
+            await feed.stop()
             writer.stop()
             db.dispose()
 

@@ -15,6 +15,7 @@ from tvox_journey.live.broadcaster import Broadcaster
 from tvox_journey.services import NumberPolicy
 from tvox_journey.settings import Settings
 from tvox_journey.store.engine import Database
+from tvox_journey.web.feed import LogFeed
 from tvox_journey.writer import BatchWriter
 
 
@@ -27,6 +28,7 @@ class Resources:
     writer: BatchWriter
     broadcaster: Broadcaster
     policy: NumberPolicy
+    feed: LogFeed  # follows the event log for the live pages of this process
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     mappings: Mappings = field(default_factory=Mappings)  # replaced when the admin page edits them
 

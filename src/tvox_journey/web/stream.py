@@ -3,14 +3,14 @@
 Each frame's `id` is an event log sequence number: every change up to it has
 been announced. A browser that reconnects sends it back as Last-Event-ID and
 the stream catches up from the event log, so nothing is missed while offline.
-Changes published in this process arrive at once through the broadcaster;
-once a second the stream also compares the log's highest sequence number with
-what it has seen, so changes committed by another server process (or missed
-by a lagging subscription) are announced too.
+Live changes come from the process's log follower (web/feed.py) through the
+broadcaster: every change of every process sharing the database, in sequence
+order, once; a stream itself never polls the database.
 
-Frames: `event: change` (re-fetch the fragment), `event: ready` (connected,
-nothing to catch up); an id-only frame every `HEARTBEAT_SECONDS` keeps the
-connection alive and moves the resume point forward.
+Frames: `event: change` (re-fetch the fragment; `seqs` lists the changes it
+announces), `event: ready` (connected, nothing to catch up); an id-only frame
+every `HEARTBEAT_SECONDS` keeps the connection alive and moves the resume point
+forward.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.responses import StreamingResponse
@@ -29,24 +29,20 @@ from starlette.concurrency import run_in_threadpool
 
 from tvox_journey.live.broadcaster import Change
 from tvox_journey.live.sse import format_frame
-from tvox_journey.services import NumberPolicy
+from tvox_journey.store import changes as log_changes
 from tvox_journey.store import contacts as contact_store
-from tvox_journey.store import event_log
-from tvox_journey.store import interactions as interaction_store
-from tvox_journey.store.event_log import Outcome
 from tvox_journey.web.deps import Resources, ResourcesDep
+from tvox_journey.web.feed import change_of
 from tvox_journey.web.pages.common import MAX_ID, Viewer
 
 router = APIRouter(include_in_schema=False)
 
-POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
 LIFETIME_SECONDS = 60.0  # then the browser reconnects (lets a server shut down promptly)
 RETRY_MS = 1000
 BATCH = 500
 CATCH_UP_MAX_ROWS = 5000  # further behind than this, just tell the page to refresh
 MAX_SEQ = 2**62
-_EVENTS = (Outcome.ACCEPTED, Outcome.UNRECOGNIZED)
 
 
 @dataclass
@@ -61,74 +57,33 @@ class Watch:
             return True  # contacts and display names change what every page shows
         return change.number_key in self.keys
 
-    def wants_row(self, conn: Connection, row: dict[str, Any], policy: NumberPolicy) -> bool:
-        if row["outcome"] == Outcome.ACTION:
-            return True
-        if row["outcome"] not in _EVENTS:
-            return False
-        if self.contact_id is None:
-            return True
-        event = row.get("event") or {}
-        key = policy.key(event.get("number")) if isinstance(event, dict) else None
-        if key is None and row.get("call_id"):
-            stored = interaction_store.get(conn, row["call_id"])
-            key = stored.number_key if stored else None
-        return key in self.keys
-
     def reload(self, conn: Connection) -> None:
         if self.contact_id is not None:
             contact = contact_store.get(conn, self.contact_id)
             self.keys = frozenset(contact.number_keys if contact else ())
 
 
-@dataclass
-class Position:
-    """How far the stream has announced the log, and the sequence numbers seen ahead of that."""
-
-    cursor: int
-    seen: set[int] = field(default_factory=set)
-
-    def see(self, seq: int) -> None:
-        if seq > self.cursor:
-            self.seen.add(seq)
-        while self.cursor + 1 in self.seen:
-            self.cursor += 1
-            self.seen.discard(self.cursor)
-
-    def move_to(self, seq: int) -> None:
-        self.cursor = max(self.cursor, seq)
-        self.seen = {s for s in self.seen if s > self.cursor}
-
-
-def scan(resources: Resources, watch: Watch, position: Position) -> bool:
-    """Read the log after the cursor (skipping what was seen); True if any row concerns `watch`."""
-    relevant = False
-    scanned = 0
+def catch_up(resources: Resources, watch: Watch, after: int, upto: int) -> tuple[list[int], bool]:
+    """The changes for `watch` in the log between `after` and `upto` (both final), and whether that list
+    is complete (further behind than CATCH_UP_MAX_ROWS rows, the page is only told to refresh)."""
+    found: list[int] = []
     with resources.db.read.connect() as conn:
-        while True:
-            rows = event_log.read_since(conn, position.cursor, limit=BATCH)
+        watch.reload(conn)
+        scanned = 0
+        while after < upto:
+            if scanned >= CATCH_UP_MAX_ROWS:
+                return found, False
+            rows = log_changes.rows_between(conn, after, upto, BATCH)
+            if not rows:
+                break
+            calls = {r.call_id for r in rows if r.call_id and r.outcome != "action"}
+            keys = log_changes.number_keys(conn, calls)
             for row in rows:
-                seq = int(row["seq"])
-                if seq not in position.seen and watch.wants_row(conn, row, resources.policy):
-                    relevant = True
-                position.move_to(seq)
-                if relevant:
-                    break
+                if watch.wants_change(change_of(row, keys.get(row.call_id) if row.call_id else None)):
+                    found.append(row.seq)
+            after = rows[-1].seq
             scanned += len(rows)
-            if relevant or scanned >= CATCH_UP_MAX_ROWS:
-                position.move_to(event_log.max_seq(conn))
-                relevant = True
-                break
-            if len(rows) < BATCH:
-                break
-        if relevant:
-            watch.reload(conn)
-    return relevant
-
-
-def _max_seq(resources: Resources) -> int:
-    with resources.db.read.connect() as conn:
-        return event_log.max_seq(conn)
+    return found, True
 
 
 def _reload(resources: Resources, watch: Watch) -> None:
@@ -136,12 +91,15 @@ def _reload(resources: Resources, watch: Watch) -> None:
         watch.reload(conn)
 
 
-def change_frame(position: Position, change: Change | None = None) -> str:
-    data: dict[str, int | str] = {"seq": change.seq if change and change.seq > 0 else position.cursor}
-    data["kind"] = change.kind if change else "log"
-    if change is not None and change.call_id:
-        data["call_id"] = change.call_id
-    return format_frame(id=position.cursor, event="change", data=json.dumps(data))
+def change_frame(cursor: int, wanted: list[Change], *, seqs: list[int] | None = None) -> str:
+    """One frame for the changes in `wanted`; none: a catch-up (of `seqs`), or changes dropped by a full
+    queue (kind `log`: refresh, whatever changed)."""
+    last = wanted[-1] if wanted else None
+    data: dict[str, object] = {"seq": last.seq if last else cursor, "kind": last.kind if last else "log"}
+    if last is not None and last.call_id:
+        data["call_id"] = last.call_id
+    data["seqs"] = [change.seq for change in wanted] if seqs is None else seqs
+    return format_frame(id=cursor, event="change", data=json.dumps(data))
 
 
 async def change_stream(
@@ -149,61 +107,49 @@ async def change_stream(
     watch: Watch,
     last_id: int | None,
     *,
-    poll_seconds: float = POLL_SECONDS,
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
     lifetime_seconds: float = LIFETIME_SECONDS,
 ) -> AsyncIterator[str]:
     """Frames for `watch`, from `last_id` (None: from now) until the lifetime ends."""
+    feed = resources.feed
+    await feed.catch_up()
     async with resources.broadcaster.subscribe() as subscription:
-        start = last_id if last_id is not None else await run_in_threadpool(_max_seq, resources)
-        position = Position(start)
-        await run_in_threadpool(_reload, resources, watch)
-        caught_up = await run_in_threadpool(scan, resources, watch, position)
-        if caught_up:
-            yield format_frame(retry_ms=RETRY_MS) + change_frame(position)
+        # Subscribed before reading the floor (no await between): every change above it will arrive.
+        cursor = feed.floor
+        missed: list[int] = []
+        complete = True
+        if last_id is not None and last_id < cursor:
+            missed, complete = await run_in_threadpool(catch_up, resources, watch, last_id, cursor)
+        else:  # from now, or from a resume point ahead of this process (its changes come live)
+            await run_in_threadpool(_reload, resources, watch)
+        if missed or not complete:
+            yield format_frame(retry_ms=RETRY_MS) + change_frame(cursor, [], seqs=missed)
         else:
-            yield format_frame(retry_ms=RETRY_MS, id=position.cursor, event="ready", data="{}")
-        began = last_poll = last_beat = time.monotonic()
+            yield format_frame(retry_ms=RETRY_MS, id=cursor, event="ready", data="{}")
+        began = last_beat = time.monotonic()
         while True:
             now = time.monotonic()
             if now - began >= lifetime_seconds:
                 return
-            wait = min(poll_seconds - (now - last_poll), heartbeat_seconds - (now - last_beat))
-            changes: list[Change] = []
+            wait = min(heartbeat_seconds - (now - last_beat), lifetime_seconds - (now - began))
+            received: list[Change] = []
             try:
-                changes.append(await asyncio.wait_for(subscription.queue.get(), timeout=max(wait, 0.01)))
+                received.append(await asyncio.wait_for(subscription.queue.get(), timeout=max(wait, 0.01)))
                 while not subscription.queue.empty():
-                    changes.append(subscription.queue.get_nowait())
+                    received.append(subscription.queue.get_nowait())
             except TimeoutError:
                 pass
-            wanted = None
-            for change in changes:
-                if change.seq > 0:
-                    position.see(change.seq)
-                if watch.wants_change(change):
-                    wanted = change
-            if wanted is not None:
-                if wanted.kind == "contact":
-                    await run_in_threadpool(_reload, resources, watch)
+            wanted = [change for change in received if change.seq > cursor and watch.wants_change(change)]
+            lagged, subscription.lagging = subscription.lagging, False
+            cursor = max(cursor, feed.floor)  # every change up to the floor was in the queue just drained
+            if any(change.kind == "contact" for change in wanted):
+                await run_in_threadpool(_reload, resources, watch)
+            if wanted or lagged:
                 last_beat = time.monotonic()
-                yield change_frame(position, wanted)
-            if time.monotonic() - last_poll >= poll_seconds:
-                last_poll = time.monotonic()
-                subscription.lagging = False
-                if await run_in_threadpool(_poll, resources, watch, position):
-                    last_beat = time.monotonic()
-                    yield change_frame(position)
-            if time.monotonic() - last_beat >= heartbeat_seconds:
+                yield change_frame(cursor, [] if lagged else wanted)
+            elif time.monotonic() - last_beat >= heartbeat_seconds:
                 last_beat = time.monotonic()
-                yield format_frame(id=position.cursor)
-
-
-def _poll(resources: Resources, watch: Watch, position: Position) -> bool:
-    """The cheap check first (highest sequence number), the log itself only when something is new."""
-    latest = _max_seq(resources)
-    if latest <= position.cursor:
-        return False
-    return scan(resources, watch, position)
+                yield format_frame(id=cursor)
 
 
 def _parse_seq(value: str | None) -> int | None:
