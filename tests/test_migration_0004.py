@@ -1,4 +1,4 @@
-"""Migration 0004 (sessions, login attempts, app keys) keeps a database written by 0002: its users can
+"""Migration 0004 (sessions, login attempts, app keys) keeps a database written by 0003: its users can
 log in, its events stay, and new webhooks still fold."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ RING = {
 }
 
 
-def test_a_database_written_by_0002_keeps_its_users_and_events_and_folds_on(db_url: str) -> None:
+def test_a_database_written_by_0003_keeps_its_users_and_events_and_folds_on(db_url: str) -> None:
     upgrade(db_url, "0003")
     db = make_database(db_url)
     now = datetime.now(UTC)

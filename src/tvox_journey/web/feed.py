@@ -192,7 +192,7 @@ class LogFeed:
 
     def _reading(self) -> Connection:
         """A read transaction; on PostgreSQL REPEATABLE READ, so all its statements share one snapshot."""
-        options = {"isolation_level": "REPEATABLE READ"} if not self.db.is_sqlite else {}
+        options = {"isolation_level": "REPEATABLE READ"} if self.db.read.dialect.name == "postgresql" else {}
         return self.db.read.connect().execution_options(**options)
 
     def _step(self) -> Step:
