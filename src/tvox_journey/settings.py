@@ -95,6 +95,9 @@ class Settings(BaseSettings):
         5, ge=1, description="Failed logins allowed per user name and address in a minute"
     )
     max_api_body_bytes: int = Field(262144, ge=1024, description="Largest JSON API or form request body")
+    max_query_bytes: int = Field(
+        32768, ge=1024, le=60000, description="Longest query string, on every route (414 above it)"
+    )
     password_hash_memory_kib: int = Field(
         65536, ge=64, description="Memory of one argon2id password hash (KiB); lower only on small machines"
     )

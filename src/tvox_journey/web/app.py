@@ -18,10 +18,12 @@ from tvox_journey.store.migrate import upgrade
 from tvox_journey.web import api, api_docs, api_search, export, health
 from tvox_journey.web.deps import Resources
 from tvox_journey.web.errors import install_error_handlers
+from tvox_journey.web.log_safety import install_log_escaping
 from tvox_journey.web.mappings_admin import load_mappings
 from tvox_journey.web.mappings_admin import router as mappings_router
 from tvox_journey.web.native import native_router
 from tvox_journey.web.pages import install_pages
+from tvox_journey.web.request_guard import RequestGuard
 from tvox_journey.web.retention import keep_pruning
 from tvox_journey.web.security import create_first_admin, install_security
 from tvox_journey.web.webhooks import tutorial_router
@@ -71,8 +73,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # web/api_docs.py serves Swagger UI from vendored files
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        redirect_slashes=False,  # web/request_guard.py redirects, with a relative Location
     )
+    install_log_escaping()
     install_error_handlers(app)
+    app.add_middleware(  # before install_security: the security headers go on its refusals too
+        RequestGuard, max_body_bytes=settings.max_api_body_bytes, max_query_bytes=settings.max_query_bytes
+    )
     install_security(app, settings)
     app.include_router(tutorial_router())
     app.include_router(native_router())

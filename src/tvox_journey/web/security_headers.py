@@ -1,4 +1,8 @@
-"""Security headers on every response: a Content-Security-Policy without inline scripts, and friends."""
+"""Security headers on every response: a Content-Security-Policy without inline scripts, and friends.
+
+API responses (`/api/...`, `*.json`) and every error response are also `Cache-Control: no-store`, as
+pages are.
+"""
 
 from __future__ import annotations
 
@@ -30,12 +34,17 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        path: str = scope["path"]
+        api = path.startswith("/api/") or path.endswith(".json")
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
                     if name not in headers:
                         headers[name] = value
+                if (api or message["status"] >= 400) and "Cache-Control" not in headers:
+                    headers["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -264,4 +264,8 @@ MESSAGES: dict[str, str] = {
     "error.csrf": "The form has expired or did not come from this page. Reload the page and try again.",
     "error.detail": "Details",
     "error.home": "Back to home",
+    "error.414": "Address too long",
+    "error.431": "Request headers too large",
+    "error.control_character": "A field contains a control character (for example a null character or a "
+    "line break), which is not allowed. Correct the value and try again.",
 }

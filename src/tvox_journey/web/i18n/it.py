@@ -277,4 +277,8 @@ MESSAGES: dict[str, str] = {
     "error.csrf": "Il modulo è scaduto o non proviene da questa pagina. Ricarica la pagina e riprova.",
     "error.detail": "Dettagli",
     "error.home": "Torna alla home",
+    "error.414": "Indirizzo troppo lungo",
+    "error.431": "Intestazioni della richiesta troppo grandi",
+    "error.control_character": "Un campo contiene un carattere di controllo (per esempio un carattere nullo "
+    "o un a capo), che non è ammesso. Correggi il valore e riprova.",
 }

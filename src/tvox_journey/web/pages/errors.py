@@ -12,12 +12,13 @@ from tvox_journey.web.pages.render import render
 
 log = logging.getLogger(__name__)
 TITLES = {400: "error.400", 403: "error.403", 404: "error.404", 405: "error.405", 413: "error.413",
-          422: "error.422", 503: "error.503"}  # fmt: skip
+          414: "error.414", 422: "error.422", 431: "error.431", 503: "error.503"}  # fmt: skip
+MESSAGES = {"CSRF": "error.csrf", "control character": "error.control_character"}  # detail text -> message
 
 
 async def render_error_page(request: Request, status_code: int, error: str) -> Response:
     """The error page in the request's language; a bare page if even that cannot be rendered."""
-    message = "error.csrf" if "CSRF" in error else None
+    message = next((key for text, key in MESSAGES.items() if text in error), None)
     try:
         return render(
             request,
