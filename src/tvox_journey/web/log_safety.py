@@ -3,8 +3,9 @@
 A client chooses paths, user names and parameters; written raw, a newline forges a log line
 and an escape sequence drives the administrator's terminal. `install_log_escaping()` wraps the
 log record factory of the process, so every logger is covered, whoever configured its handlers
-(uvicorn's access log included: its path argument is the decoded path). The format strings are
-the program's own and stay as written (a deliberate newline in a message is kept).
+(uvicorn's included; its access log already writes the path percent-encoded). Format strings are
+the program's own and stay as written (a deliberate newline in a message is kept); a message
+logged without arguments may be a value, and is escaped.
 """
 
 from __future__ import annotations
