@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tvox_journey.live.broadcaster import Broadcaster, Change
+from tvox_journey.store import schema
 
 RING = {
     "dateTime": "2020-11-20T10:24:08.674Z",
@@ -89,3 +93,28 @@ def test_control_characters_in_a_contact_are_422_naming_the_field(client: TestCl
     response = client.post("/api/v1/contacts", json={"name": "Ma\x00rio", "numbers": ["0452224600"]})
     assert response.status_code == 422
     assert "body.name" in response.json()["error"]
+
+
+class RecordingBroadcaster(Broadcaster):
+    """The real broadcaster, keeping what it published."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.published: list[Change] = []
+
+    def publish(self, change: Change) -> None:
+        self.published.append(change)
+        super().publish(change)
+
+
+def test_contact_changes_are_published_with_their_audit_row_sequence(client: TestClient) -> None:
+    resources = client.app.state.resources  # type: ignore[attr-defined]
+    resources.broadcaster = RecordingBroadcaster()
+    contact = create(client, name="Mario", numbers=["0452224600"])
+    assert client.put(f"/api/v1/contacts/{contact['id']}", json={"name": "Luigi"}).status_code == 200
+    assert client.delete(f"/api/v1/contacts/{contact['id']}").status_code == 204
+    with resources.db.read.connect() as conn:
+        query = select(schema.event_log.c.seq).where(schema.event_log.c.route.like("contact/%"))
+        audit = list(conn.execute(query.order_by(schema.event_log.c.seq)).scalars())
+    published = [c.seq for c in resources.broadcaster.published if c.kind == "contact"]
+    assert len(audit) == 3 and published == audit

@@ -182,14 +182,14 @@ async def _save(resources: ResourcesDep, user: User, contact_id: int | None, bod
     fields = services.ContactFields(body.name, body.surname, body.company, _numbers(resources, body.numbers))
     now = resources.now()
 
-    def write(conn: Connection) -> Contact | None:
+    def write(conn: Connection) -> tuple[Contact | None, int]:
         saved = services.save_contact(conn, contact_id, fields, actor=user.username, now=now)
-        return contact_store.get(conn, saved[0]) if saved else None
+        return (contact_store.get(conn, saved[0]), saved[1]) if saved else (None, 0)
 
-    contact = await resources.writer.run(write)
+    contact, seq = await resources.writer.run(write)
     if contact is None:
         raise HTTPException(404, "contact not found")
-    resources.broadcaster.publish(Change(0, kind="contact"))
+    resources.broadcaster.publish(Change(seq, kind="contact"))  # the audit row: streams resume from it
     return contact
 
 
