@@ -114,3 +114,21 @@ def test_default_mapping_of_every_tutorial_route_is_the_contract() -> None:
         effective = mappings.for_route(path)
         assert all(effective[wire] == variable for wire, variable in route.mapping.items())
         assert effective["transfer"] == "userdnis"  # the published alias
+
+
+def test_a_file_giving_one_variable_two_chosen_names_is_refused_naming_the_clash_and_line() -> None:
+    text = '[routes."service/ring.php"]\nnumero = "cli"\nchiamante = "cli"\n'
+    with pytest.raises(MappingFileError, match=r"line 3: chiamante -> cli clashes on service/ring with"):
+        parse_mapping_text(text)
+
+
+def test_a_file_pointing_a_default_name_at_a_variable_that_has_one_is_refused() -> None:
+    with pytest.raises(MappingFileError, match=r"line 2: dateTime -> cli clashes .*callerNumber \(default\)"):
+        parse_mapping_text('[routes."service/ring"]\ndateTime = "cli"\n')
+
+
+def test_a_new_name_beside_the_default_one_is_a_rename_not_a_clash() -> None:
+    mappings = Mappings(parse_mapping_text('[routes."service/ring"]\nnumero = "cli"\ncrm = "popup1"\n'))
+    assert mappings.clashes() == []
+    assert Mappings(None, {"service/ring": {"a": "popup1", "b": "popup1"}}).clashes() == []
+    assert Mappings().clashes() == []  # the defaults (transfer and transferToAgent) are aliases

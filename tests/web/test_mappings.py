@@ -170,3 +170,19 @@ def test_only_admins_see_and_change_mappings(
     password = make_user("viewer1", "viewer")
     login(client, "viewer1", password)
     assert client.get("/mappings").status_code == 403
+
+
+def test_a_mapping_that_gives_a_variable_two_incoming_names_is_refused_when_saved(client: TestClient) -> None:
+    response = post_form(client, "/mappings", route="service/ring", incoming="dateTime", variable="cli")
+    assert response.status_code == 422
+    assert "dateTime -&gt; cli clashes on service/ring with callerNumber (default)" in response.text
+    db = client.app.state.resources.db  # type: ignore[attr-defined]
+    with db.read.connect() as conn:
+        assert mapping_store.all_rows(conn) == {}
+    assert client.get("/service/ring", params={**RING, "callerNumber": NUMBER}).status_code == 200
+    assert (
+        post_form(client, "/mappings", route="service/ring", incoming="numero", variable="cli").status_code
+        == 303
+    )
+    second = post_form(client, "/mappings", route="service/ring", incoming="chiamante", variable="cli")
+    assert second.status_code == 422 and "numero (database)" in second.text

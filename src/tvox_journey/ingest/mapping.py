@@ -27,6 +27,7 @@ from tvox_journey.ingest.native import NATIVE_ROUTE, is_known_variable
 ROUTE_KEYS: tuple[str, ...] = (*TUTORIAL_ROUTES, NATIVE_ROUTE)
 MAX_NAME_LENGTH = 255
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_POPUP = re.compile(r"popup\d{1,3}")  # popups are kept by incoming name: several names never clash
 _TOML_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 Table = Mapping[str, Mapping[str, str]]  # route -> {incoming: variable}
@@ -157,7 +158,17 @@ def parse_mapping_text(text: str, source: str = "mapping file") -> Table:
             if problem is not None:
                 raise fail(("routes", name, incoming), problem)
             result.setdefault(route, {})[incoming] = variable
-    return MappingProxyType({route: MappingProxyType(entries) for route, entries in result.items()})
+    table = MappingProxyType({route: MappingProxyType(entries) for route, entries in result.items()})
+    for route in result:
+        clash = Mappings(table).clash(route)
+        if clash is not None:
+            raise fail(("routes", _table_name(routes, route), clash.incoming), clash.message)
+    return table
+
+
+def _table_name(routes: Mapping[str, Any], route: str) -> str:
+    """The name a file gave a canonical route (`service/ring.php`, `/service/ring`...)."""
+    return next((name for name in routes if canonical_route(name) == route), route)
 
 
 def read_mapping_file(path: Path) -> Table:
@@ -174,6 +185,15 @@ def read_mapping_file(path: Path) -> Table:
 
 
 DEFAULT, FILE, DATABASE = "default", "file", "database"
+
+
+@dataclass(frozen=True, slots=True)
+class Clash:
+    """Two incoming names that would carry one TVox variable on a route, and why that is refused."""
+
+    route: str
+    incoming: str  # the name that makes the clash (the higher layer's)
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +237,45 @@ class Mappings:
     def names(self, route: str) -> dict[str, str]:
         """TVox variable -> the incoming name to configure in TVox (the highest layer's)."""
         return {e.variable: e.incoming for e in self.entries(route)}
+
+    def clash(self, route: str) -> Clash | None:
+        """The first clash of a route: two incoming names for one TVox variable, when TVox may send both.
+
+        A name given by the file or the admin page beside a built-in default name is a rename (TVox
+        sends the one it was configured with). It is a clash when both names were chosen (file or
+        page), or when the new name is one the layers below read as another variable: TVox sends it
+        for that variable, so every request would carry the variable twice and be refused (422).
+        """
+        lower = default_mapping(route)
+        below = {DEFAULT: {}, FILE: lower, DATABASE: {**lower, **self.file.get(route, {})}}
+        groups: dict[str, list[Entry]] = {}
+        for entry in self.entries(route):
+            groups.setdefault(entry.variable, []).append(entry)
+        for variable, group in groups.items():
+            if len(group) < 2 or _POPUP.fullmatch(variable):
+                continue
+            chosen = [e for e in group if e.source != DEFAULT]
+            moved = [e for e in chosen if below[e.source].get(e.incoming, variable) != variable]
+            if len(chosen) < 2 and not moved:
+                continue
+            culprit = (moved or chosen)[-1]
+            others = ", ".join(f"{e.incoming} ({e.source})" for e in group if e is not culprit)
+            why = (
+                f"TVox sends {culprit.incoming} as {below[culprit.source][culprit.incoming]}"
+                if culprit in moved
+                else "TVox may send both"
+            )
+            message = (
+                f"{culprit.incoming} -> {variable} clashes on {route} with {others}: two incoming names "
+                f"for the TVox variable {variable} ({why}, and a request carrying both is refused); "
+                "map another variable, or remove the other name first"
+            )
+            return Clash(route, culprit.incoming, message)
+        return None
+
+    def clashes(self) -> list[Clash]:
+        """The clash of every route that has one."""
+        return [c for c in (self.clash(route) for route in ROUTE_KEYS) if c is not None]
 
     def with_rows(self, rows: Table) -> Mappings:
         """The same file with new database rows."""

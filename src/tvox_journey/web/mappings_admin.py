@@ -7,6 +7,7 @@ takes effect at once for the webhooks of this process.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 
 from fastapi import APIRouter, Request
@@ -31,6 +32,7 @@ from tvox_journey.web.deps import Resources, ResourcesDep
 from tvox_journey.web.pages.common import CSRF, Admin
 from tvox_journey.web.pages.render import language, render
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 PATH = "/mappings"
 
@@ -86,7 +88,10 @@ def load_mappings(settings: Settings, db: Database) -> Mappings:
     file = read_mapping_file(settings.mapping_file) if settings.mapping_file is not None else None
     with db.read.connect() as conn:
         rows = mapping_store.all_rows(conn)
-    return Mappings(file, rows)
+    mappings = Mappings(file, rows)
+    for clash in mappings.clashes():  # rows saved before the file changed: fix them on the page
+        log.warning("variable mapping: %s", clash.message)
+    return mappings
 
 
 def _text(request: Request) -> Mapping[str, str]:
@@ -130,21 +135,43 @@ async def _form(request: Request) -> tuple[str, str, str]:
 async def _change(
     resources: Resources,
     edit: Callable[[Connection], object],
+    preview: Callable[[Table], Table],
     *,
+    route: str,
     action: str,
     details: list[tuple[str, str]],
     actor: str,
-) -> None:
-    """Apply `edit`, record it, and let the webhooks use the new rows at once."""
-    now = resources.now()
+) -> str | None:
+    """Apply `edit`, record it, and let the webhooks use the new rows at once.
 
-    def write(conn: Connection) -> Table:
+    Returns why nothing was changed, or None: the rows `preview` makes of the current ones must
+    not make two incoming names carry one TVox variable (checked in the write's own transaction).
+    """
+    now = resources.now()
+    file = resources.mappings.file
+
+    def write(conn: Connection) -> Table | str:
+        clash = Mappings(file, preview(mapping_store.all_rows(conn))).clash(route)
+        if clash is not None:
+            return clash.message
         edit(conn)
         services.record_action(conn, actor=actor, action=action, details=details, now=now)
         return mapping_store.all_rows(conn)
 
     rows = await resources.writer.run(write)
+    if isinstance(rows, str):
+        return rows
     resources.mappings = resources.mappings.with_rows(rows)
+    return None
+
+
+def _with(rows: Table, route: str, incoming: str, variable: str | None) -> Table:
+    """`rows` with one row set (or removed, for None)."""
+    changed = {r: dict(entries) for r, entries in rows.items()}
+    changed.setdefault(route, {}).pop(incoming, None)
+    if variable is not None:
+        changed[route][incoming] = variable
+    return changed
 
 
 @router.post(PATH, dependencies=CSRF)
@@ -162,7 +189,12 @@ async def set_mapping(request: Request, resources: ResourcesDep, user: Admin) ->
         mapping_store.set_row(conn, route=route, incoming=incoming, variable=variable)
 
     details = [("route", route), ("incoming", incoming), ("variable", variable)]
-    await _change(resources, edit, action="mappings/set", details=details, actor=user.username)
+    refused = await _change(
+        resources, edit, lambda rows: _with(rows, route, incoming, variable),
+        route=route, action="mappings/set", details=details, actor=user.username,
+    )  # fmt: skip
+    if refused is not None:
+        return _page(request, resources, error=refused, status_code=422)
     return RedirectResponse(PATH, status_code=303)
 
 
@@ -178,5 +210,10 @@ async def remove_mapping(request: Request, resources: ResourcesDep, user: Admin)
         return mapping_store.remove_row(conn, route=route, incoming=incoming)
 
     details = [("route", route), ("incoming", incoming)]
-    await _change(resources, edit, action="mappings/remove", details=details, actor=user.username)
+    refused = await _change(
+        resources, edit, lambda rows: _with(rows, route, incoming, None),
+        route=route, action="mappings/remove", details=details, actor=user.username,
+    )  # fmt: skip
+    if refused is not None:
+        return _page(request, resources, error=refused, status_code=422)
     return RedirectResponse(PATH, status_code=303)
