@@ -216,6 +216,26 @@ class JourneyCleared:
     seq: int  # the action's row in the event log
 
 
+@dataclass(frozen=True)
+class SharedNumber:
+    """A number of a contact that other contacts have too: clearing it hides its calls from them too."""
+
+    number: str  # as the contact has it
+    others: tuple[Contact, ...]
+    interactions: int  # visible interactions of the number, hidden from every owner's journey
+
+
+def shared_numbers(conn: Connection, contact: Contact, *, now: datetime) -> list[SharedNumber]:
+    """The contact's numbers other contacts share (interactions belong to numbers, not to contacts)."""
+    shared = []
+    for number in contact.numbers:
+        others = tuple(c for c in contact_store.with_number(conn, number.key) if c.id != contact.id)
+        if others:
+            count = interactions.journey_stats(conn, [number.key], since=now).total
+            shared.append(SharedNumber(number.raw, others, count))
+    return shared
+
+
 def clear_journey(conn: Connection, contact: Contact, *, actor: str | None, now: datetime) -> JourneyCleared:
     """Hide a contact's interactions from its journey; the raw events stay in the log."""
     shown = interactions.journey_stats(conn, contact.number_keys, since=now).total

@@ -189,3 +189,18 @@ def test_static_files_and_the_home_page_are_served(client: TestClient) -> None:
     home = client.get("/", headers=HTML)
     assert "tvox-journey simulate --url http://testserver/" in home.text  # nothing received yet
     assert "<script>" not in home.text.replace('<script src="/static/live.js" defer></script>', "")
+
+
+def test_clearing_a_shared_number_warns_which_contacts_lose_its_calls_too(client: TestClient) -> None:
+    mario = add_contact(client, "Rossi", "Mario", numbers=("0452224600", "0612345678"))
+    anna = add_contact(client, "Bianchi", "Anna", numbers=("0452224600",))
+    ring(client, "c1", "2024-01-01T10:00:00.000Z", number="0452224600")
+    ring(client, "c2", "2024-01-01T11:00:00.000Z", number="0612345678")
+    page = client.get(f"/contacts/{mario}/clear", headers=HTML).text
+    warnings = re.findall(r'<p class="notice notice-warn">(.*?)</p>', page, re.S)
+    assert len(warnings) == 1
+    assert "0452224600" in warnings[0] and "Bianchi Anna" in warnings[0] and "1 interazioni" in warnings[0]
+    assert "anche di Rossi Mario" in client.get(f"/contacts/{anna}/clear", headers=HTML).text
+    token = csrf_token(client, f"/contacts/{mario}/clear")
+    client.post(f"/contacts/{mario}/clear", data={"csrf_token": token})
+    assert rows(client.get(f"/contacts/{anna}", headers=HTML).text) == []  # as the warning said

@@ -183,6 +183,8 @@ MESSAGES: dict[str, str] = {
     "received stay in the event log, and the clearing itself is recorded there.",
     "clear.confirm": "Yes, clear the Journey",
     "clear.done": "Customer Journey cleared ({n} interactions).",
+    "clear.shared": "Warning: the number {number} also belongs to {names}. Its {n} interactions will "
+    "disappear from their Journey too (interactions belong to the number, not to the contact).",
     "delete.question": "Delete the contact {name}?",
     "delete.explanation": "Its calls stay, and will show among the unknown numbers.",
     "delete.confirm": "Yes, delete the contact",

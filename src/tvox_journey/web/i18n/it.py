@@ -189,6 +189,8 @@ MESSAGES: dict[str, str] = {
     "restano nel registro eventi, e la cancellazione stessa vi viene annotata.",
     "clear.confirm": "Sì, cancella la Journey",
     "clear.done": "Customer Journey cancellata ({n} interazioni).",
+    "clear.shared": "Attenzione: il numero {number} è anche di {names}. Le sue {n} interazioni "
+    "spariranno anche dalla loro Journey (le interazioni appartengono al numero, non al contatto).",
     "delete.question": "Eliminare il contatto {name}?",
     "delete.explanation": "Le sue chiamate restano, e compariranno tra i numeri sconosciuti.",
     "delete.confirm": "Sì, elimina il contatto",

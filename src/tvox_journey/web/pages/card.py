@@ -131,7 +131,8 @@ def confirm_clear(request: Request, contact_id: int, resources: ResourcesDep, us
         return contact_not_found(request)
     with resources.db.read.connect() as conn:
         stats = interaction_store.journey_stats(conn, contact.number_keys, since=resources.now())
-    return confirm_page(request, contact, "clear", count=stats.total)
+        shared = services.shared_numbers(conn, contact, now=resources.now())
+    return confirm_page(request, contact, "clear", count=stats.total, shared=shared)
 
 
 @router.post("/contacts/{contact_id:int}/clear", dependencies=CSRF)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -9,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from tvox_journey.domain.contact import Contact
 from tvox_journey.live.broadcaster import Change
+from tvox_journey.services import SharedNumber
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.web.auth import User, require
 from tvox_journey.web.csrf import verify_csrf
@@ -41,8 +43,18 @@ def publish(resources: Resources, *changes: Change) -> None:
         resources.broadcaster.publish(change)
 
 
-def confirm_page(request: Request, contact: Contact, step: str, *, count: int | None = None) -> HTMLResponse:
-    """The "are you sure?" page of a destructive `step` on a contact (clear, delete)."""
+def confirm_page(
+    request: Request,
+    contact: Contact,
+    step: str,
+    *,
+    count: int | None = None,
+    shared: Sequence[SharedNumber] = (),
+) -> HTMLResponse:
+    """The "are you sure?" page of a destructive `step` on a contact (clear, delete).
+
+    `shared`: the contact's numbers other contacts have too, whose calls the step hides from them.
+    """
     return render(
         request,
         "contacts/confirm.html",
@@ -53,6 +65,7 @@ def confirm_page(request: Request, contact: Contact, step: str, *, count: int | 
             "question": f"{step}.question",
             "explanation": f"{step}.explanation",
             "count": count,
+            "shared": shared,
             "confirm": f"{step}.confirm",
             "danger": True,
         },
