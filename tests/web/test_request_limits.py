@@ -112,3 +112,8 @@ def test_log_records_escape_control_characters_in_their_arguments(client: TestCl
     assert record.getMessage() == '127.0.0.1:1 - "GET /x\\x00\\n\\x1b[2J HTTP/1.1" 404'
     plain = escape_record_args(logging.makeLogRecord({"msg": "user\nforged line", "args": ()}))
     assert plain.getMessage() == "user\\nforged line"
+
+
+def test_a_webhook_path_with_a_trailing_slash_is_redirected_relatively(client: TestClient) -> None:
+    response = client.get("/service/ring/?callId=1", headers={"host": "evil.example"}, follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == "/service/ring?callId=1"

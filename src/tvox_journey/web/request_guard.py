@@ -86,12 +86,15 @@ class RequestGuard:
         if refusal is not None:
             await self._refuse(scope, receive, send, refusal)
             return
-        if channel(scope["path"]) == WEBHOOK:
+        if channel(scope["path"]) == WEBHOOK and not scope["path"].endswith("/"):
             await self.app(scope, receive, send)  # read, limited and logged by web/incoming.py
             return
         if route_match(scope) is Match.NONE:
             redirect = self._slash_redirect(scope)
             await (redirect or self.app)(scope, receive, send)  # else the 404, logged
+            return
+        if channel(scope["path"]) == WEBHOOK:
+            await self.app(scope, receive, send)
             return
         problem = first_problem(_path_and_query(scope))
         if problem is None and scope["method"] not in NO_BODY_METHODS:
