@@ -264,4 +264,5 @@ MESSAGES: dict[str, str] = {
     "error.csrf": "The form has expired or did not come from this page. Reload the page and try again.",
     "error.detail": "Details",
     "error.home": "Back to home",
+    "auth.busy": "The server is busy checking other passwords: try again in {s} seconds.",
 }

@@ -277,4 +277,5 @@ MESSAGES: dict[str, str] = {
     "error.csrf": "Il modulo è scaduto o non proviene da questa pagina. Ricarica la pagina e riprova.",
     "error.detail": "Dettagli",
     "error.home": "Torna alla home",
+    "auth.busy": "Il server è occupato a verificare altre password: riprova tra {s} secondi.",
 }
