@@ -86,9 +86,9 @@ def _event(call_id: str, action: Action, when: datetime) -> CallEvent:
 def test_upgrading_a_log_written_before_counted_refusals_keeps_every_row_and_folding_goes_on(
     db_url: str,
 ) -> None:
-    """0004 adds columns and an index to event_log: rows written by 0003 stay as they were."""
+    """0005 adds columns and an index to event_log: rows written by 0002 stay as they were."""
     t0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-    upgrade(db_url, "0003")
+    upgrade(db_url, "0002")
     engine = make_migration_engine(db_url)
     insert = text(
         "INSERT INTO event_log (received_at, method, path, route, params, remote_addr, outcome, status_code,"

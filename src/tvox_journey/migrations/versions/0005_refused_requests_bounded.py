@@ -1,7 +1,7 @@
 """refused requests: counted rows, request size, an index for the retention prune
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0002
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
