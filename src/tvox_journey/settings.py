@@ -126,6 +126,35 @@ class Settings(BaseSettings):
         ge=0,
         description="Days rejected rows stay in the event log before the server prunes them; 0: forever",
     )
+    # Bounded waits on the database (docs/security.md, "Timeouts").
+    write_timeout: float = Field(
+        4.0,
+        gt=0,
+        le=600,
+        description="Seconds a request waits for its write to commit before it is answered 503 "
+        "(keep it under TVox's response timeout, 5 s by default)",
+    )
+    health_timeout: float = Field(
+        1.0, gt=0, le=60, description="Seconds /healthz waits for the database before it answers 503"
+    )
+    db_connect_timeout: int = Field(
+        3, ge=2, le=600, description="Seconds to open a PostgreSQL connection (psycopg connect_timeout)"
+    )
+    db_statement_timeout: float = Field(
+        5.0, gt=0, le=3600, description="Longest PostgreSQL statement of the server (statement_timeout)"
+    )
+    db_lock_timeout: float = Field(
+        3.0,
+        gt=0,
+        le=3600,
+        description="Longest wait for a PostgreSQL lock, a call's advisory lock included (lock_timeout)",
+    )
+    sqlite_busy_timeout: float = Field(
+        3.0, gt=0, le=3600, description="Longest wait for SQLite's write lock held by another process"
+    )
+    writer_queue_max: int = Field(
+        10000, ge=1, description="Most writes waiting for the database; past it a request is answered 503"
+    )
 
     @field_validator("default_region")
     @classmethod

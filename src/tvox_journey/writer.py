@@ -3,8 +3,20 @@
 Each request submits a job and waits; the writer thread takes every job that
 is waiting (up to a batch size), runs them in one transaction, commits, and
 only then answers each job. Webhook deliveries (`record`) waiting together are
-logged and folded with a few statements for all of them. If a batch fails,
-its jobs are retried one per transaction, so one bad job cannot fail the others.
+logged and folded with a few statements for all of them. If a batch fails
+because of a job, its jobs are retried one per transaction, so one bad job
+cannot fail the others; if it fails because the database is unavailable, every
+job of the batch is answered so at once.
+
+Every wait has a bound. A request waits at most `wait_timeout` seconds and is
+then told `StoreUnavailable` (503). What happens to its job then depends on
+whether the writer had started it: a job not yet started is never run as it
+was (a change is dropped; a webhook delivery is still recorded, with status 503,
+the answer its client got, so nothing that reached the server is lost); a job
+already running may still commit (the client was told 503, which promises
+nothing either way, and TVox redelivering it is a duplicate). The thread
+survives anything a job or a closed event loop does, and `health()` says
+whether it is alive and draining.
 """
 
 from __future__ import annotations
@@ -13,12 +25,14 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tvox_journey.services import NumberPolicy, Recorded, record_many
 from tvox_journey.store.event_log import LogEntry
@@ -28,7 +42,7 @@ T = TypeVar("T")
 
 
 class StoreUnavailable(Exception):
-    """The database could not be reached or could not commit."""
+    """The database could not be reached or could not commit in time."""
 
 
 @dataclass
@@ -42,6 +56,18 @@ class _Job(Generic[T]):
     error: BaseException | None = None
     entry: LogEntry | None = None
     policy: NumberPolicy | None = None
+    started: bool = False  # the writer took it (guarded by the writer's lock)
+    abandoned: bool = False  # its request stopped waiting (guarded by the writer's lock)
+
+
+@dataclass(frozen=True)
+class WriterHealth:
+    alive: bool
+    busy_for: float  # seconds the current batch has been running (0 when idle)
+    waiting: int  # jobs queued, not yet taken
+
+    def draining(self, bound: float) -> bool:
+        return self.alive and self.busy_for <= bound
 
 
 @dataclass
@@ -50,8 +76,13 @@ class BatchWriter:
 
     engine: Engine
     batch_max: int = 256
+    wait_timeout: float = 4.0
+    queue_max: int = 10000
     _queue: queue.SimpleQueue[_Job[Any] | None] = field(default_factory=queue.SimpleQueue)
     _thread: threading.Thread | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _waiting: int = 0
+    _busy_since: float | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="tvox-journey-writer", daemon=True)
@@ -63,27 +94,54 @@ class BatchWriter:
             self._thread.join(timeout=30)
             self._thread = None
 
+    def health(self) -> WriterHealth:
+        """Is the thread alive, and for how long has its current batch been running."""
+        busy_since = self._busy_since
+        busy_for = time.monotonic() - busy_since if busy_since is not None else 0.0
+        alive = self._thread is not None and self._thread.is_alive()
+        return WriterHealth(alive, busy_for, self._waiting)
+
     async def run(self, fn: Callable[[Connection], T]) -> T:
         """Run `fn` in a write transaction; returns its result once committed.
 
         Raises:
-            StoreUnavailable: the database did not commit.
+            StoreUnavailable: the database did not commit within `wait_timeout` seconds.
         """
         loop = asyncio.get_running_loop()
-        job: _Job[T] = _Job(fn, loop, loop.create_future())
-        self._queue.put(job)
-        return await job.future
+        return await self._submit(_Job(fn, loop, loop.create_future()))
 
     async def record(self, entry: LogEntry, policy: NumberPolicy) -> Recorded:
         """Log (and fold) one request, batched with the others waiting; returns once committed.
 
         Raises:
-            StoreUnavailable: the database did not commit.
+            StoreUnavailable: the database did not commit within `wait_timeout` seconds.
         """
         loop = asyncio.get_running_loop()
         job: _Job[Recorded] = _Job(None, loop, loop.create_future(), entry=entry, policy=policy)
+        return await self._submit(job)
+
+    async def _submit(self, job: _Job[T]) -> T:
+        if self._thread is None or not self._thread.is_alive():
+            raise StoreUnavailable("the writer is not running")
+        with self._lock:
+            if self._waiting >= self.queue_max:
+                raise StoreUnavailable(f"{self._waiting} writes are already waiting for the database")
+            self._waiting += 1
+        job.future.add_done_callback(_retrieve)
         self._queue.put(job)
-        return await job.future
+        try:
+            return await asyncio.wait_for(asyncio.shield(job.future), self.wait_timeout)
+        except TimeoutError:
+            with self._lock:
+                job.abandoned = True
+                started = job.started
+            if started:
+                fate = "it may still commit"
+            else:
+                fate = "it will be logged as answered 503" if job.entry is not None else "it will not run"
+            raise StoreUnavailable(
+                f"the database did not commit within {self.wait_timeout:g} s; {fate}"
+            ) from None
 
     def _take_batch(self, first: _Job[Any]) -> tuple[list[_Job[Any]], bool]:
         batch = [first]
@@ -105,29 +163,65 @@ class BatchWriter:
             if first is None:
                 return
             batch, stop = self._take_batch(first)
-            self._execute(batch)
+            self._busy_since = time.monotonic()
+            try:
+                self._execute(self._claim(batch))
+            except BaseException as error:  # the writer outlives any job
+                log.error("writer failed on a batch of %d", len(batch), exc_info=error)
+                for job in batch:
+                    if job.error is None:
+                        job.error = StoreUnavailable("the write failed")
+            finally:
+                self._busy_since = None
             for job in batch:
-                job.loop.call_soon_threadsafe(_settle, job)
+                _answer(job)
             if stop:
                 return
 
+    def _claim(self, batch: list[_Job[Any]]) -> list[_Job[Any]]:
+        """Mark the batch started; returns the jobs to run (abandoned changes are dropped)."""
+        with self._lock:
+            self._waiting -= len(batch)
+            for job in batch:
+                job.started = True
+            abandoned = [job for job in batch if job.abandoned]
+        for job in abandoned:
+            if job.entry is not None:
+                job.entry = replace(
+                    job.entry,
+                    status_code=503,
+                    reason="; ".join(
+                        filter(None, [job.entry.reason, f"answered 503 after {self.wait_timeout:g} s"])
+                    ),
+                )
+            else:
+                job.error = StoreUnavailable("abandoned")
+        return [job for job in batch if job.entry is not None or not job.abandoned]
+
     def _execute(self, batch: list[_Job[Any]]) -> None:
+        if not batch:
+            return
         try:
             with self.engine.begin() as conn:
                 _run_jobs(conn, batch)
+            _committed(batch)
             return
-        except Exception as error:
-            if len(batch) == 1:
-                _fail(batch[0], error)
+        except BaseException as error:
+            if len(batch) == 1 or _unavailable(error):
+                _fail(batch, error)
                 return
             log.warning("batch of %d writes failed; retrying one by one", len(batch), exc_info=True)
-        for job in batch:
+        for i, job in enumerate(batch):
             try:
                 with self.engine.begin() as conn:
                     _run_jobs(conn, [job])
                 job.error = None
-            except Exception as error:
-                _fail(job, error)
+                _committed([job])
+            except BaseException as error:
+                if _unavailable(error):  # the rest would only wait for the database again
+                    _fail(batch[i:], error)
+                    return
+                _fail([job], error)
 
 
 def _run_jobs(conn: Connection, jobs: list[_Job[Any]]) -> None:
@@ -151,15 +245,55 @@ def _run_jobs(conn: Connection, jobs: list[_Job[Any]]) -> None:
         start = end
 
 
-def _fail(job: _Job[Any], error: Exception) -> None:
-    if isinstance(error, OperationalError) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
-    ):
-        log.error("database unavailable: %s", error)
-        job.error = StoreUnavailable(str(error.orig if isinstance(error, DBAPIError) else error))
-    else:
-        log.error("write failed", exc_info=error)
-        job.error = error
+def _committed(jobs: list[_Job[Any]]) -> None:
+    for job in jobs:
+        if job.abandoned and job.fn is not None:
+            log.warning("a change committed after its request was answered 503")
+
+
+# SQLite's primary result codes that mean "the database", not the statement: BUSY, LOCKED, IOERR,
+# CORRUPT, FULL, CANTOPEN, PROTOCOL (sqlite3 reports every one of them, and "no such table", as
+# OperationalError).
+_SQLITE_UNAVAILABLE = frozenset({5, 6, 10, 11, 13, 14, 15})
+
+
+def _unavailable(error: BaseException) -> bool:
+    """The database, not the job, failed: retrying the jobs one by one would only wait longer."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_UNAVAILABLE
+    # psycopg: connection failures, statement_timeout, lock_timeout, server shutdown.
+    return isinstance(error, OperationalError)
+
+
+def _fail(jobs: list[_Job[Any]], error: BaseException) -> None:
+    """Give each job the error to raise where it waits (logged once)."""
+    if _unavailable(error):
+        log.error("database unavailable (%d writes): %s", len(jobs), error)
+        reason = str(error.orig if isinstance(error, DBAPIError) else error)
+        for job in jobs:
+            job.error = StoreUnavailable(reason)
+        return
+    log.error("write failed", exc_info=error)
+    for job in jobs:
+        # SystemExit and the like must not travel into an event loop.
+        job.error = error if isinstance(error, Exception) else StoreUnavailable(f"the write raised {error!r}")
+
+
+def _answer(job: _Job[Any]) -> None:
+    """Hand the outcome to the job's event loop; a closed loop has nobody waiting."""
+    try:
+        job.loop.call_soon_threadsafe(_settle, job)
+    except RuntimeError:
+        log.warning("the waiting event loop is closed; outcome dropped (%s)", job.error or "committed")
+    except BaseException:
+        log.exception("could not answer a write job")
 
 
 def _settle(job: _Job[Any]) -> None:
@@ -169,3 +303,9 @@ def _settle(job: _Job[Any]) -> None:
         job.future.set_exception(job.error)
     else:
         job.future.set_result(job.result)
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Mark an abandoned job's exception as seen (its request already answered 503)."""
+    if not future.cancelled():
+        future.exception()

@@ -13,7 +13,7 @@ from tvox_journey import __version__
 from tvox_journey.live.broadcaster import Broadcaster
 from tvox_journey.services import NumberPolicy
 from tvox_journey.settings import Settings
-from tvox_journey.store.engine import make_database
+from tvox_journey.store.engine import Timeouts, make_database
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.web import api, api_docs, api_search, export, health
 from tvox_journey.web.deps import Resources
@@ -40,8 +40,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             upgrade(settings.database_url)
-        db = make_database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
-        writer = BatchWriter(db.write, batch_max=settings.writer_batch_max)
+        timeouts = Timeouts(
+            connect=settings.db_connect_timeout,
+            statement=settings.db_statement_timeout,
+            lock=settings.db_lock_timeout,
+            busy=settings.sqlite_busy_timeout,
+        )
+        db = make_database(
+            settings.database_url, sqlite_synchronous=settings.sqlite_synchronous, timeouts=timeouts
+        )
+        writer = BatchWriter(
+            db.write,
+            batch_max=settings.writer_batch_max,
+            wait_timeout=settings.write_timeout,
+            queue_max=settings.writer_queue_max,
+        )
         writer.start()
         app.state.resources = Resources(
             settings=settings,

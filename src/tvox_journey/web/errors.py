@@ -13,6 +13,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
@@ -82,6 +84,8 @@ async def _validation(request: Request, exc: Exception) -> Response:
 
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, StoreUnavailable):  # a read: the database refused, timed out or vanished
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
     return await render_error(request, 503, "database unavailable")
 
 
@@ -102,4 +106,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StoreUnavailable, _unavailable)
+    app.add_exception_handler(OperationalError, _unavailable)
+    app.add_exception_handler(PoolTimeout, _unavailable)
     app.add_exception_handler(Exception, _unexpected)
