@@ -198,8 +198,8 @@ def test_a_wait_is_bounded_and_a_delivery_not_started_in_time_is_logged_as_answe
     with db.read.connect() as conn:
         rows = conn.execute(select(event_log.c.path, event_log.c.status_code, event_log.c.reason)).all()
     logged = {row.path: row for row in rows}
-    assert logged["/late"].status_code == 503  # what its client was told
-    assert "answered 503" in logged["/late"].reason
+    assert logged["/late"].status_code == 404  # a refusal keeps the status its caller chose
+    assert "written after its request stopped waiting" in logged["/late"].reason
     assert logged["/next"].status_code == 404
 
 
@@ -230,6 +230,12 @@ def test_a_stuck_writer_makes_healthz_503_until_it_drains(db_url: str) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert client.get("/service/ring", params=ring("after")).status_code == 200
+        with app.state.resources.db.read.connect() as conn:
+            rows = conn.execute(select(event_log).where(event_log.c.call_id == "stuck")).all()
+        # Written once the writer drained, with the status its client got; folded as usual.
+        assert [(row.outcome, row.status_code) for row in rows] == [("accepted", 503)]
+        found = client.get("/api/v1/interactions/stuck", auth=("admin", "admin-password-for-tests"))
+        assert found.status_code == 200, found.text
 
 
 def test_healthz_says_503_when_the_writer_is_stopped(client: TestClient) -> None:

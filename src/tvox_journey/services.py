@@ -6,7 +6,7 @@ May import `domain`, `store`, `transfer` and `ingest` (no web, no live).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
@@ -19,6 +19,7 @@ from tvox_journey.domain.fold import fold
 from tvox_journey.domain.numbers import is_internal, normalize_number
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import event_log, interactions, refused
+from tvox_journey.store.engine import Database
 from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.transfer.legacy import LegacyContact, LegacyDocument, export_document
 
@@ -246,12 +247,37 @@ def clear_journey(conn: Connection, contact: Contact, *, actor: str | None, now:
     )
 
 
-def rebuild(conn: Connection, policy: NumberPolicy) -> int:
-    """Refold every call from the event log; returns how many."""
-    call_ids = event_log.all_call_ids(conn)
+REBUILD_CALLS_PER_TRANSACTION = 200
+
+
+def rebuild_calls(conn: Connection, call_ids: Sequence[str], policy: NumberPolicy) -> None:
+    """Refold these calls from the event log, under their locks (as ingestion takes them)."""
+    lock_calls(conn, call_ids)
     last = event_log.max_seq(conn)
-    for start in range(0, len(call_ids), 500):
-        refold_many(conn, dict.fromkeys(call_ids[start : start + 500], last), policy)
+    refold_many(conn, dict.fromkeys(call_ids, last), policy)
+
+
+def rebuild(
+    db: Database,
+    policy: NumberPolicy,
+    *,
+    calls_per_transaction: int = REBUILD_CALLS_PER_TRANSACTION,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Refold every call from the event log; returns how many.
+
+    A few calls per transaction, each under the calls' locks, so that a running server goes on
+    recording beside it (its writes wait at most one short transaction) and a call folded by the
+    server meanwhile is never overwritten with an older fold. `progress` hears the calls done so far.
+    """
+    with db.read.connect() as conn:
+        call_ids = event_log.all_call_ids(conn)
+    for start in range(0, len(call_ids), calls_per_transaction):
+        chunk = call_ids[start : start + calls_per_transaction]
+        with db.write.begin() as conn:
+            rebuild_calls(conn, chunk, policy)
+        if progress is not None:
+            progress(start + len(chunk))
     return len(call_ids)
 
 

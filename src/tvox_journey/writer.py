@@ -187,12 +187,13 @@ class BatchWriter:
             abandoned = [job for job in batch if job.abandoned]
         for job in abandoned:
             if job.entry is not None:
+                # A delivery that would have been 200 was answered 503; a refusal (401, 422, ...) kept its
+                # status or became a 503, as its caller chose: the reason says the row came late.
+                late = f"written after its request stopped waiting ({self.wait_timeout:g} s)"
                 job.entry = replace(
                     job.entry,
-                    status_code=503,
-                    reason="; ".join(
-                        filter(None, [job.entry.reason, f"answered 503 after {self.wait_timeout:g} s"])
-                    ),
+                    status_code=503 if job.entry.status_code == 200 else job.entry.status_code,
+                    reason="; ".join(filter(None, [job.entry.reason, late])),
                 )
             else:
                 job.error = StoreUnavailable("abandoned")

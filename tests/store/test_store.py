@@ -181,7 +181,7 @@ def test_rebuild_refolds_every_call_from_the_log(db: Database) -> None:
     with db.write.begin() as conn:
         record(conn, ring("c1", "0452224600", 0))
         record(conn, ring("c2", "0452224600", 10))
-        assert services.rebuild(conn, POLICY) == 2
+    assert services.rebuild(db, POLICY) == 2
     with db.read.connect() as conn:
         stored = interactions.get(conn, "c2")
     assert stored is not None and stored.interaction.agent == "op1"

@@ -7,9 +7,10 @@ import typer
 from tvox_journey import services
 from tvox_journey.cli import app
 from tvox_journey.cli.options import DatabaseOption, load_settings
-from tvox_journey.store.engine import make_database
+from tvox_journey.store.engine import Timeouts, make_database
 from tvox_journey.store.migrate import current_revision, head_revision, upgrade
 
+REBUILD_TIMEOUTS = Timeouts(connect=10, statement=300, lock=60, busy=60)
 db_app = typer.Typer(help="Database schema and maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -34,11 +35,12 @@ def db_rebuild(database: DatabaseOption = None) -> None:
     """Refold every interaction from the event log (after a parser or fold fix)."""
     settings = load_settings(database_url=database)
     upgrade(settings.database_url)
-    db = make_database(settings.database_url)
+    # A short transaction at a time, under the calls' locks, beside a running server: this command may
+    # wait longer than the server for a lock (the server's transactions are short), never hold one long.
+    db = make_database(settings.database_url, timeouts=REBUILD_TIMEOUTS)
     policy = services.NumberPolicy(settings.default_region, settings.internal_number_max_digits)
     try:
-        with db.write.begin() as conn:
-            count = services.rebuild(conn, policy)
+        count = services.rebuild(db, policy)
     finally:
         db.dispose()
     typer.echo(f"Refolded {count} interactions from the event log.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -28,6 +28,7 @@ from tvox_journey.web.pages.common import CSRF, Admin
 from tvox_journey.web.pages.render import formatter, render
 
 router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
 AUDIT_PAGE = 100
 MAX_FIELD = 1024
 DONE = ("created", "role", "password", "token_revoked", "removed")  # notices after a redirect
@@ -105,15 +106,22 @@ async def _hash(request: Request, password: str) -> str:
     return await run_in_threadpool(auth_state(request).passwords.hash, password)  # argon2 is slow
 
 
+def _refusable(conn: Connection, change: Callable[[Connection], T]) -> T | AccountError:
+    """Run a change in a savepoint: refused, what it wrote before the refusal is undone (the rest of the
+    writer's batch still commits)."""
+    try:
+        with conn.begin_nested():
+            return change(conn)
+    except AccountError as error:
+        return error
+
+
 async def _change(resources: Resources, change: Callable[[Connection], object]) -> AccountError | None:
     """Run a change in the writer; an AccountError is a result here, not a failed write."""
 
     def write(conn: Connection) -> AccountError | None:
-        try:
-            change(conn)
-        except AccountError as error:
-            return error
-        return None
+        refused = _refusable(conn, change)
+        return refused if isinstance(refused, AccountError) else None
 
     return await resources.writer.run(write)
 
@@ -215,10 +223,9 @@ async def new_token(request: Request, username: str, resources: ResourcesDep, us
     now = resources.now()
 
     def write(conn: Connection) -> str | AccountError:
-        try:
-            return accounts.issue_token(conn, username=name, actor=user.username, now=now)
-        except AccountError as error:
-            return error
+        return _refusable(
+            conn, lambda c: accounts.issue_token(c, username=name, actor=user.username, now=now)
+        )
 
     issued = await resources.writer.run(write)
     if isinstance(issued, AccountError):
