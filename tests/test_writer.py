@@ -153,6 +153,7 @@ def test_the_writer_survives_the_waiting_loop_closing(db: Database) -> None:
                 await writer.run(gate)
 
         on_new_loop(gives_up)  # its loop is closed now; the job is still running
+        writer.wait_timeout = 30  # the next write may wait (a loaded machine)
         gate.opened.set()
 
         async def later() -> Any:

@@ -58,6 +58,7 @@ class _Job(Generic[T]):
     policy: NumberPolicy | None = None
     started: bool = False  # the writer took it (guarded by the writer's lock)
     abandoned: bool = False  # its request stopped waiting (guarded by the writer's lock)
+    late: bool = False  # abandoned before it started: written as such
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,7 @@ class BatchWriter:
                 job.started = True
             abandoned = [job for job in batch if job.abandoned]
         for job in abandoned:
+            job.late = True
             if job.entry is not None:
                 # A delivery that would have been 200 was answered 503; a refusal (401, 422, ...) kept its
                 # status or became a 503, as its caller chose: the reason says the row came late.
@@ -248,8 +250,8 @@ def _run_jobs(conn: Connection, jobs: list[_Job[Any]]) -> None:
 
 def _committed(jobs: list[_Job[Any]]) -> None:
     for job in jobs:
-        if job.abandoned and job.fn is not None:
-            log.warning("a change committed after its request was answered 503")
+        if job.abandoned and not job.late:
+            log.warning("a write committed after its request was answered 503 (%s)", job.result)
 
 
 # SQLite's primary result codes that mean "the database", not the statement: BUSY, LOCKED, IOERR,
