@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 
 from tvox_journey.domain.contact import Contact, ContactNumber
 from tvox_journey.domain.fold import fold
-from tvox_journey.domain.numbers import is_internal, normalize_number
+from tvox_journey.domain.numbers import is_internal, normalize_number, number_problem
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import event_log, interactions, refused
 from tvox_journey.store.engine import Database
@@ -155,12 +155,15 @@ def contact_numbers(raw_numbers: Sequence[str], policy: NumberPolicy) -> list[Co
     """Numbers as entered, with their keys; blank entries are dropped.
 
     Raises:
-        ValueError: an entry has no digits.
+        ValueError: an entry has no digits, or is too long.
     """
     result = []
     for raw in raw_numbers:
         if not raw.strip():
             continue
+        problem = number_problem(raw)
+        if problem is not None:
+            raise ValueError(f"{raw[:20]!r}...: {problem}")
         key = policy.key(raw)
         if key is None:
             raise ValueError(f"{raw!r} is not a phone number")

@@ -100,8 +100,7 @@ def test_journey_pages_with_a_cursor_newest_first(db: Database) -> None:
             if not page:
                 break
             seen += [s.interaction.call_id for s in page]
-            last = page[-1].interaction
-            cursor = Cursor(last.first.at if last.first else None, last.call_id)
+            cursor = Cursor.after(page[-1])
     assert seen == [f"c{i}" for i in reversed(range(7))]
 
 

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
+
+# The event times accepted from TVox: from 2000-01-01T00:00:00Z (inclusive) to
+# 2100-01-01T00:00:00Z (exclusive). Anything else is a clock or a client gone
+# wrong (year 9999, the Unix epoch), refused at the door: every accepted time can
+# be shown in any time zone and sorts like a real call.
+EARLIEST_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_EVENT_TIME = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class CallType(StrEnum):

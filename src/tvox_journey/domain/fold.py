@@ -186,4 +186,5 @@ def fold(events: Iterable[CallEvent]) -> Interaction | None:
         abandoned=state.abandoned,
         event_count=len(ordered),
         unknown_event_count=state.unknown,
+        earliest=ordered[0].occurred,
     )

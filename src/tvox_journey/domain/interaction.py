@@ -83,6 +83,16 @@ class Interaction:
     abandoned: bool = False
     event_count: int = 0
     unknown_event_count: int = 0
+    earliest: Instant | None = None  # the earliest time any of its events carries
+
+    @property
+    def sort_instant(self) -> Instant | None:
+        """Where it sits in a journey: its first known instant, else its earliest event's time.
+
+        A call seen only through events that open, answer or end nothing (an agent not
+        answering, an unknown event) still has a time, so every folded interaction sorts.
+        """
+        return self.first or self.earliest
 
     @property
     def first(self) -> Instant | None:

@@ -10,11 +10,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
-from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
+from tvox_journey.domain.events import (
+    EARLIEST_EVENT_TIME,
+    LATEST_EVENT_TIME,
+    Action,
+    CallEvent,
+    CallType,
+    Instant,
+)
+from tvox_journey.domain.numbers import MAX_NUMBER_LENGTH
 from tvox_journey.ingest.errors import InvalidEvent
 
 MAX_VALUE_LENGTH = 1024
 MAX_CALL_ID_LENGTH = 255
+MAX_CODE_LENGTH = 255  # agent and service codes (their display names are keyed by 255 characters)
 POPUP_VARIABLE = re.compile(r"popup\d{1,3}")  # TVox's `popup1`, `popup2`...
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -90,7 +99,13 @@ def _pick(variables: Variables, names: tuple[str, ...]) -> tuple[str, str | None
     return names[0] if names else "", None
 
 
-def _text(variables: Variables, names: tuple[str, ...], required: bool = False) -> str | None:
+def _text(
+    variables: Variables,
+    names: tuple[str, ...],
+    required: bool = False,
+    max_length: int = MAX_VALUE_LENGTH,
+) -> str | None:
+    """The first of `names` sent, stripped; errors name the variable as it arrived."""
     name, value = _pick(variables, names)
     wire = variables.name(name)
     if value is None:
@@ -98,8 +113,8 @@ def _text(variables: Variables, names: tuple[str, ...], required: bool = False) 
             raise InvalidEvent(wire, "missing")
         return None
     value = value.strip()
-    if len(value) > MAX_VALUE_LENGTH:
-        raise InvalidEvent(wire, f"longer than {MAX_VALUE_LENGTH} characters")
+    if len(value) > max_length:
+        raise InvalidEvent(wire, f"longer than {max_length} characters")
     if _CONTROL.search(value):
         raise InvalidEvent(wire, "contains control characters")
     if not value:
@@ -107,6 +122,11 @@ def _text(variables: Variables, names: tuple[str, ...], required: bool = False) 
             raise InvalidEvent(wire, "empty")
         return None
     return value
+
+
+ACCEPTED_RANGE = (
+    f"from {EARLIEST_EVENT_TIME:%Y-%m-%dT%H:%M:%SZ} to before {LATEST_EVENT_TIME:%Y-%m-%dT%H:%M:%SZ}"
+)
 
 
 def parse_instant(text: str, tvox_timezone: tzinfo) -> datetime:
@@ -138,6 +158,8 @@ def _occurred(variables: Variables, tvox_timezone: tzinfo) -> Instant:
     except (ValueError, OverflowError):
         expected = "yyyyMMddHHmmss" if name == "dateYMDms" else "ISO-8601, e.g. 2020-11-20T10:24:08.674Z"
         raise InvalidEvent(wire, f"not a date/time ({expected})") from None
+    if not EARLIEST_EVENT_TIME <= at < LATEST_EVENT_TIME:
+        raise InvalidEvent(wire, f"out of the accepted range ({ACCEPTED_RANGE})")
     return Instant(at, text)
 
 
@@ -154,10 +176,9 @@ def parse_event(
     Raises:
         InvalidEvent: a required variable is missing, empty, too long or unparsable.
     """
-    call_id = _text(variables, _CALL_ID.get(call_type, _CALL_ID_DEFAULT), required=True)
+    call_id_names = _CALL_ID.get(call_type, _CALL_ID_DEFAULT)
+    call_id = _text(variables, call_id_names, required=True, max_length=MAX_CALL_ID_LENGTH)
     assert call_id is not None
-    if len(call_id) > MAX_CALL_ID_LENGTH:
-        raise InvalidEvent(variables.name(_pick(variables, _CALL_ID_DEFAULT)[0]), "too long")
     occurred = _occurred(variables, tvox_timezone)
     agent_names = _AGENT.get(call_type, _AGENT_DEFAULT)
     return CallEvent(
@@ -165,10 +186,17 @@ def parse_event(
         call_type=call_type,
         action=action,
         occurred=occurred,
-        number=_text(variables, _NUMBER.get(call_type, _NUMBER_DEFAULT)),
-        agent=None if call_type is CallType.TRANSFER else _text(variables, agent_names),
-        service=_text(variables, ("servizio",)),
-        target_agent=_text(variables, ("userdnis",)) if call_type is CallType.TRANSFER else None,
+        # Refused when too long, never cut: two long "numbers" must not share a journey.
+        number=_text(variables, _NUMBER.get(call_type, _NUMBER_DEFAULT), max_length=MAX_NUMBER_LENGTH),
+        agent=None
+        if call_type is CallType.TRANSFER
+        else _text(variables, agent_names, max_length=MAX_CODE_LENGTH),
+        service=_text(variables, ("servizio",), max_length=MAX_CODE_LENGTH),
+        target_agent=(
+            _text(variables, ("userdnis",), max_length=MAX_CODE_LENGTH)
+            if call_type is CallType.TRANSFER
+            else None
+        ),
         called_number=_text(variables, _CALLED.get(call_type, ("dnis",))),
         channel=_text(variables, ("channel",)),
         campaign_id=_text(variables, ("campaignId", "campaignid")),

@@ -1,9 +1,17 @@
-"""Domain objects to and from the JSON kept in the database."""
+"""Domain objects to and from the JSON kept in the database.
+
+Reading an interaction is total: whatever JSON a row holds (written by an older
+release, or by hand), it decodes to an Interaction that pages and the API can
+show. A value that cannot be read becomes "not known" (None, no leg, a default
+kind) instead of an error; a naive time is taken as UTC, as every stored time is.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
 from tvox_journey.domain.interaction import (
@@ -15,6 +23,7 @@ from tvox_journey.domain.interaction import (
 )
 
 JSONDict = dict[str, Any]
+E = TypeVar("E", bound=StrEnum)
 
 
 def _instant(value: Instant | None) -> list[str] | None:
@@ -83,18 +92,6 @@ def _leg_to_json(leg: TransferLeg) -> JSONDict:
     }
 
 
-def _leg_from_json(data: JSONDict) -> TransferLeg:
-    transferred = _from_instant(data["transferred"])
-    assert transferred is not None
-    return TransferLeg(
-        agent=data.get("agent"),
-        transferred=transferred,
-        answered=_from_instant(data.get("answered")),
-        ended=_from_instant(data.get("ended")),
-        kind=TransferKind(data["kind"]),
-    )
-
-
 _PLAIN = (
     "call_id", "number", "agent", "service", "called_number", "channel", "campaign_id",
     "list_id", "abandoned_call_id", "caller_name", "caller_surname", "caller_company",
@@ -110,6 +107,7 @@ def interaction_to_json(interaction: Interaction) -> JSONDict:
         started=_instant(interaction.started),
         answered=_instant(interaction.answered),
         ended=_instant(interaction.ended),
+        earliest=_instant(interaction.earliest),
         legs=[_leg_to_json(leg) for leg in interaction.legs],
         popups=[list(p) for p in interaction.popups],
         agents_not_answering=list(interaction.agents_not_answering),
@@ -117,16 +115,92 @@ def interaction_to_json(interaction: Interaction) -> JSONDict:
     return data
 
 
-def interaction_from_json(data: JSONDict) -> Interaction:
-    plain: dict[str, Any] = {name: data.get(name) for name in _PLAIN}
+def _read_instant(value: object) -> Instant | None:
+    """A stored [iso time, text] pair; None for anything else."""
+    if not isinstance(value, list | tuple) or not value or not isinstance(value[0], str):
+        return None
+    try:
+        at = datetime.fromisoformat(value[0])
+    except ValueError:
+        return None
+    at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    text = value[1] if len(value) > 1 and isinstance(value[1], str) else value[0]
+    return Instant(at, text)
+
+
+def _read_text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _read_enum(kind: type[E], value: object, default: E) -> E:
+    if not isinstance(value, str):
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        return default
+
+
+def _read_list(value: object, item: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """The readable items of a stored list (`item` returns None for one that is not)."""
+    if not isinstance(value, list | tuple):
+        return ()
+    return tuple(read for read in (item(v) for v in value) if read is not None)
+
+
+def _read_leg(data: object) -> TransferLeg | None:
+    if not isinstance(data, dict):
+        return None
+    transferred = _read_instant(data.get("transferred"))
+    if transferred is None:
+        return None
+    return TransferLeg(
+        agent=_read_text(data.get("agent")),
+        transferred=transferred,
+        answered=_read_instant(data.get("answered")),
+        ended=_read_instant(data.get("ended")),
+        kind=_read_enum(TransferKind, data.get("kind"), TransferKind.CONSULTATIVE),
+    )
+
+
+def _read_pair(value: object) -> tuple[str, str] | None:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        return None
+    return str(value[0]), str(value[1])
+
+
+def _read_count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def interaction_from_json(data: object) -> Interaction:
+    """The Interaction a row's JSON holds; total (see the module's doc)."""
+    found: JSONDict = data if isinstance(data, dict) else {}
     return Interaction(
-        **plain,
-        kind=Kind(data["kind"]),
-        direction=Direction(data["direction"]),
-        started=_from_instant(data.get("started")),
-        answered=_from_instant(data.get("answered")),
-        ended=_from_instant(data.get("ended")),
-        legs=tuple(_leg_from_json(leg) for leg in data.get("legs", [])),
-        popups=tuple((k, v) for k, v in data.get("popups", [])),
-        agents_not_answering=tuple(data.get("agents_not_answering", [])),
+        call_id=_read_text(found.get("call_id")) or "",
+        kind=_read_enum(Kind, found.get("kind"), Kind.INBOUND),
+        direction=_read_enum(Direction, found.get("direction"), Direction.IN),
+        number=_read_text(found.get("number")),
+        agent=_read_text(found.get("agent")),
+        service=_read_text(found.get("service")),
+        started=_read_instant(found.get("started")),
+        answered=_read_instant(found.get("answered")),
+        ended=_read_instant(found.get("ended")),
+        legs=_read_list(found.get("legs"), _read_leg),
+        called_number=_read_text(found.get("called_number")),
+        channel=_read_text(found.get("channel")),
+        campaign_id=_read_text(found.get("campaign_id")),
+        list_id=_read_text(found.get("list_id")),
+        abandoned_call_id=_read_text(found.get("abandoned_call_id")),
+        caller_name=_read_text(found.get("caller_name")),
+        caller_surname=_read_text(found.get("caller_surname")),
+        caller_company=_read_text(found.get("caller_company")),
+        popups=_read_list(found.get("popups"), _read_pair),
+        agents_not_answering=_read_list(found.get("agents_not_answering"), _read_text),
+        abandoned=found.get("abandoned") is True,
+        event_count=_read_count(found.get("event_count")),
+        unknown_event_count=_read_count(found.get("unknown_event_count")),
+        earliest=_read_instant(found.get("earliest")),
     )

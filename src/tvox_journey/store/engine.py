@@ -127,7 +127,17 @@ def make_database(
         pool_timeout=timeouts.connect,
         connect_args=postgres_connect_args(parsed.query, timeouts),
     )
+    event.listen(engine, "connect", _utc_session)
     return Database(url, engine, engine, timeouts)
+
+
+def _utc_session(dbapi_connection: Any, _record: Any) -> None:
+    """Times come back in UTC whatever the server's zone: any stored time up to year 9999 can be read
+    (psycopg cannot hand back 9999-12-31T23:30Z as local time in a zone east of UTC)."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.autocommit = autocommit
 
 
 def make_migration_engine(url: str) -> Engine:

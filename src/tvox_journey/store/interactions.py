@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Connection, Executable, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Executable, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -25,6 +26,28 @@ class StoredInteraction:
     is_internal: bool
     last_seq: int
     cleared: bool
+    sort_at: datetime | None = None  # the row's place in journeys, as stored (None before it is)
+
+
+# Every row has a sort time (the column is NOT NULL, the same on both databases): an
+# interaction with no time at all (never from a fold: every event has one) sorts oldest.
+UNKNOWN_SORT_AT = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _utc(at: datetime) -> datetime:
+    """A stored time as aware UTC (SQLite hands back naive UTC)."""
+    if at.tzinfo is None:
+        return at.replace(tzinfo=UTC)
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:
+        return at
+
+
+def sort_at_of(interaction: Interaction) -> datetime:
+    """Where an interaction sits in journeys: see `Interaction.sort_instant`."""
+    instant = interaction.sort_instant
+    return _utc(instant.at) if instant is not None else UNKNOWN_SORT_AT
 
 
 def _search_text(interaction: Interaction) -> str:
@@ -50,7 +73,6 @@ def _upsert_statement(dialect: str) -> Executable:
 def interaction_row(stored: StoredInteraction) -> dict[str, object]:
     """The column values of an interaction's row (`cleared` is written False; bulk loads use it too)."""
     interaction = stored.interaction
-    first = interaction.first
     final_end = interaction.final_end
     return {
         "call_id": interaction.call_id,
@@ -59,9 +81,10 @@ def interaction_row(stored: StoredInteraction) -> dict[str, object]:
         "outcome": interaction.outcome.value,
         "number_key": stored.number_key,
         "is_internal": stored.is_internal,
-        "agent": interaction.agent,
-        "service": interaction.service,
-        "sort_at": first.at if first else None,
+        # Copies for queries (the JSON keeps the whole value): an event of an older release may be longer.
+        "agent": interaction.agent[:255] if interaction.agent else None,
+        "service": interaction.service[:255] if interaction.service else None,
+        "sort_at": sort_at_of(interaction),
         "ended_at": final_end.at if final_end else None,
         "data": interaction_to_json(interaction),
         "search_text": _search_text(interaction),
@@ -81,22 +104,41 @@ def upsert_many(conn: Connection, rows: Sequence[StoredInteraction]) -> None:
 
 def _stored(row: object) -> StoredInteraction:
     mapping = row._mapping  # type: ignore[attr-defined]
+    interaction = interaction_from_json(mapping["data"])
+    if interaction.call_id != mapping["call_id"]:
+        interaction = replace(interaction, call_id=mapping["call_id"])  # the key wins over the JSON
     return StoredInteraction(
-        interaction=interaction_from_json(mapping["data"]),
+        interaction=interaction,
         number_key=mapping["number_key"],
         is_internal=bool(mapping["is_internal"]),
         last_seq=int(mapping["last_seq"]),
         cleared=bool(mapping["cleared"]),
+        sort_at=_utc(mapping["sort_at"]) if mapping["sort_at"] is not None else None,
     )
 
 
 _COLUMNS = (
+    interactions.c.call_id,
     interactions.c.data,
     interactions.c.number_key,
     interactions.c.is_internal,
     interactions.c.last_seq,
     interactions.c.cleared,
+    interactions.c.sort_at,
 )
+
+
+def _call_id(conn: Connection) -> ColumnElement[str]:
+    """The call id compared by code point on both databases (PostgreSQL's own collation may not)."""
+    column = interactions.c.call_id
+    return column.collate("C") if conn.dialect.name == "postgresql" else column
+
+
+def _newest_first(conn: Connection) -> tuple[ColumnElement[Any], ...]:
+    """Newest first, in one total order on both databases: sort time, then the unique call id."""
+    return interactions.c.sort_at.desc(), _call_id(conn).desc()
+
+
 _VISIBLE = and_(interactions.c.kind != Kind.TRANSFER_ONLY.value, interactions.c.cleared.is_(False))
 
 
@@ -107,10 +149,23 @@ def get(conn: Connection, call_id: str) -> StoredInteraction | None:
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where a page of a journey ends: the last row's sort time and call id."""
+    """Where a page of a journey ends: the last row's stored sort time and call id.
 
-    sort_at: datetime | None
+    The order (sort time, call id) is total, so the page after a cursor always
+    starts past it: paging lists each interaction once and always ends.
+    """
+
+    sort_at: datetime
     call_id: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sort_at", _utc(self.sort_at))
+
+    @classmethod
+    def after(cls, stored: StoredInteraction) -> Cursor:
+        """The cursor of the page that ends with `stored`."""
+        sort_at = stored.sort_at if stored.sort_at is not None else sort_at_of(stored.interaction)
+        return cls(sort_at, stored.interaction.call_id)
 
 
 def journey(
@@ -120,16 +175,16 @@ def journey(
     if not number_keys:
         return []
     query = (
-        select(*_COLUMNS, interactions.c.sort_at, interactions.c.call_id)
+        select(*_COLUMNS)
         .where(interactions.c.number_key.in_(number_keys), _VISIBLE, interactions.c.is_internal.is_(False))
-        .order_by(interactions.c.sort_at.desc(), interactions.c.call_id.desc())
+        .order_by(*_newest_first(conn))
         .limit(limit)
     )
-    if after is not None and after.sort_at is not None:
+    if after is not None:
         query = query.where(
             or_(
                 interactions.c.sort_at < after.sort_at,
-                and_(interactions.c.sort_at == after.sort_at, interactions.c.call_id < after.call_id),
+                and_(interactions.c.sort_at == after.sort_at, _call_id(conn) < after.call_id),
             )
         )
     return [_stored(row) for row in conn.execute(query)]
@@ -165,7 +220,7 @@ def in_progress(conn: Connection, *, since: datetime, limit: int = 200) -> list[
             interactions.c.outcome.in_([Outcome.RINGING.value, Outcome.TALKING.value]),
             interactions.c.sort_at >= since,
         )
-        .order_by(interactions.c.sort_at.desc())
+        .order_by(*_newest_first(conn))
         .limit(limit)
     )
     return [_stored(row) for row in conn.execute(query)]
@@ -184,7 +239,7 @@ def unknown_numbers(conn: Connection, *, limit: int = 100) -> list[StoredInterac
             interactions.c.number_key.is_not(None),
             ~known.exists(),
         )
-        .order_by(interactions.c.sort_at.desc())
+        .order_by(*_newest_first(conn))
         .limit(limit)
     )
     return [_stored(row) for row in conn.execute(query)]
@@ -196,7 +251,7 @@ def search_popups(conn: Connection, text: str, *, limit: int = 50) -> list[Store
     query = (
         select(*_COLUMNS)
         .where(_VISIBLE, interactions.c.search_text.like(pattern, escape="\\"))
-        .order_by(interactions.c.sort_at.desc())
+        .order_by(*_newest_first(conn))
         .limit(limit)
     )
     return [_stored(row) for row in conn.execute(query)]
@@ -221,6 +276,6 @@ def for_numbers(conn: Connection, number_keys: Sequence[str]) -> list[StoredInte
     query = (
         select(*_COLUMNS)
         .where(interactions.c.number_key.in_(number_keys), _VISIBLE)
-        .order_by(interactions.c.sort_at, interactions.c.call_id)
+        .order_by(interactions.c.sort_at, _call_id(conn))
     )
     return [_stored(row) for row in conn.execute(query)]

@@ -79,7 +79,7 @@ interactions = Table(
     Column("is_internal", Boolean, nullable=False, default=False),
     Column("agent", String(255), nullable=True),
     Column("service", String(255), nullable=True),
-    Column("sort_at", DateTime(timezone=True), nullable=True),
+    Column("sort_at", DateTime(timezone=True), nullable=False),  # see Interaction.sort_instant
     Column("ended_at", DateTime(timezone=True), nullable=True),
     Column("data", JSON, nullable=False),  # the whole Interaction
     Column("search_text", Text, nullable=False, default=""),  # popup values, for search

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -141,9 +142,13 @@ def contact_out(contact: Contact) -> ContactOut:
     )
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def encode_cursor(stored: StoredInteraction) -> str:
-    first = stored.interaction.first
-    raw = json.dumps([first.at.isoformat() if first else None, stored.interaction.call_id])
+    """The opaque token of the page after `stored`: its stored sort time and call id."""
+    cursor = Cursor.after(stored)
+    raw = json.dumps([cursor.sort_at.isoformat(), cursor.call_id])
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
@@ -151,8 +156,13 @@ def decode_cursor(cursor: str) -> Cursor:
     """Raises HTTPException(422) for a cursor this API did not make."""
     try:
         sort_at, call_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return Cursor(datetime.fromisoformat(sort_at) if sort_at else None, str(call_id))
-    except (ValueError, TypeError, UnicodeDecodeError):
+        if not isinstance(sort_at, str) or not isinstance(call_id, str):
+            raise TypeError("a cursor is [sort time, call id]")
+        if _CONTROL.search(call_id) or len(call_id) > 255:
+            raise ValueError("no call id of ours")
+        call_id.encode("utf-8")  # a lone surrogate is no call id either (UnicodeEncodeError)
+        return Cursor(datetime.fromisoformat(sort_at), call_id)
+    except (ValueError, TypeError, OverflowError):
         raise HTTPException(422, "cursor: not a cursor from this API") from None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,6 +43,11 @@ def language(request: Request) -> str:
     return get_resources(request).settings.language
 
 
+def _written(at: datetime) -> str:
+    """`TIME_FORMAT` for any year (strftime writes year 1 as `1`, not `0001`)."""
+    return f"{at.day:02d}-{at.month:02d}-{at.year:04d} {at.hour:02d}:{at.minute:02d}:{at.second:02d}"
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Values written for people: local times, durations, phone numbers."""
@@ -51,11 +56,22 @@ class Formatter:
     region: str
 
     def time(self, value: Instant | datetime | None) -> str:
-        """`dd-mm-YYYY HH:MM:SS` in the display time zone; "-" when it did not happen."""
+        """`dd-mm-YYYY HH:MM:SS` in the display time zone; "-" when it did not happen.
+
+        Total: a stored time that the display zone cannot hold (year 1 or 9999, from an
+        older release or written into the database by hand) is shown in UTC, marked so.
+        """
         if value is None:
             return MISSING
         at = value.at if isinstance(value, Instant) else value
-        return at.astimezone(self.zone).strftime(TIME_FORMAT)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)  # stored times are UTC; SQLite hands them back naive
+        for zone, mark in ((self.zone, ""), (UTC, " UTC")):
+            try:
+                return _written(at.astimezone(zone)) + mark
+            except (OverflowError, ValueError):
+                continue
+        return at.isoformat(sep=" ")
 
     @staticmethod
     def duration(seconds: float | None) -> str:
