@@ -37,7 +37,7 @@ NUMBERS = itertools.count()
 def db(db_url: str) -> Iterator[Database]:
     upgrade(db_url)
     database = make_database(db_url)
-    if not database.is_sqlite:
+    if database.write.dialect.name == "postgresql":
         # As on a server whose default collation is linguistic (en_US.UTF-8 and the like).
         with database.write.begin() as conn:
             conn.execute(
