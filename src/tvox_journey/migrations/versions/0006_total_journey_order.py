@@ -6,8 +6,8 @@ could not pass and the two databases sort differently. They get the earliest
 time their events carry (what the fold now stores), else their first receipt
 time; then the column becomes NOT NULL.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-25
 """
 
@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

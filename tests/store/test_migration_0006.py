@@ -1,4 +1,4 @@
-"""Revision 0003 on a database written by 0002, with data: nothing lost, every row sorts, folding goes on."""
+"""Revision 0006 on a database written by 0005, with data: nothing lost, every row sorts, folding goes on."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ def event(call_id: str, action: Action, seconds: int) -> CallEvent:
     )
 
 
-def write_as_0002(db_url: str) -> None:
-    """Rows as 0002 wrote them: no `earliest` in the JSON, a NULL sort time without an opening instant."""
+def write_as_0005(db_url: str) -> None:
+    """Rows as 0005 wrote them: no `earliest` in the JSON, a NULL sort time without an opening instant."""
     calls = {
         "rung": [event("rung", Action.RING, 10), event("rung", Action.HANGUP, 40)],
         "only-no-answer": [event("only-no-answer", Action.NO_ANSWER, 20)],
@@ -106,14 +106,14 @@ def counts(db_url: str) -> dict[str, int]:
         database.dispose()
 
 
-def test_upgrade_from_0002_with_data_gives_every_row_a_sort_time_and_keeps_everything(db_url: str) -> None:
-    upgrade(db_url, "0002")
-    write_as_0002(db_url)
+def test_upgrade_from_0005_with_data_gives_every_row_a_sort_time_and_keeps_everything(db_url: str) -> None:
+    upgrade(db_url, "0005")
+    write_as_0005(db_url)
     before = counts(db_url)
 
     upgrade(db_url)
 
-    assert current_revision(db_url) == "0003"
+    assert current_revision(db_url) == "0006"
     assert counts(db_url) == before
     database = make_database(db_url)
     try:
