@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from tvox_journey.services import record_action
+from tvox_journey.store import sessions as session_store
 from tvox_journey.store import users as user_store
 from tvox_journey.store.users import StoredUser
 
@@ -98,6 +99,7 @@ class Passwords:
     def __init__(self, memory_kib: int = 65536) -> None:
         self._hasher = PasswordHasher(memory_cost=memory_kib)
         self._dummy: str | None = None
+        self.verifications = 0  # how many hashes `verify` computed (a check of the cache in tests)
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -110,6 +112,7 @@ class Passwords:
                 self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
             password_hash = self._dummy
             password = ""
+        self.verifications += 1
         try:
             return self._hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
@@ -162,18 +165,19 @@ def add_user(
 def set_password(
     conn: Connection, *, username: str, password_hash: str, actor: str | None, now: datetime
 ) -> None:
-    """Replace a user's password (their open sessions end).
+    """Replace a user's password; all their sessions end, in every process.
 
     Raises:
         AccountError: no such user.
     """
-    _existing(conn, username)
+    user = _existing(conn, username)
     user_store.set_password_hash(conn, username, password_hash)
+    session_store.end_all(conn, user.id)
     record_action(conn, actor=actor, action="user/password", details=_details(username), now=now)
 
 
 def set_role(conn: Connection, *, username: str, role: str, actor: str | None, now: datetime) -> None:
-    """Change a user's role.
+    """Change a user's role; all their sessions end, in every process (they log in again with it).
 
     Raises:
         AccountError: no such user, unknown role, or it would leave no admin.
@@ -185,16 +189,19 @@ def set_role(conn: Connection, *, username: str, role: str, actor: str | None, n
     if role != ADMIN:
         _keep_an_admin(conn, user)
     user_store.set_role(conn, username, role)
+    session_store.end_all(conn, user.id)
     record_action(conn, actor=actor, action="user/role", details=_details(username, ("role", role)), now=now)
 
 
 def remove_user(conn: Connection, *, username: str, actor: str | None, now: datetime) -> None:
-    """Delete a user.
+    """Delete a user, and their sessions.
 
     Raises:
         AccountError: no such user, or it is the last admin.
     """
-    _keep_an_admin(conn, _existing(conn, username))
+    user = _existing(conn, username)
+    _keep_an_admin(conn, user)
+    session_store.end_all(conn, user.id)
     user_store.remove(conn, username)
     record_action(conn, actor=actor, action="user/delete", details=_details(username), now=now)
 

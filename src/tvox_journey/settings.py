@@ -67,8 +67,8 @@ class Settings(BaseSettings):
     )
     secret_key: SecretStr | None = Field(
         None,
-        description="Key that signs sessions and CSRF tokens; random at each start when unset "
-        "(set it when running several processes or to keep sessions across restarts)",
+        description="Key that signs sessions and CSRF tokens; when unset, one is generated once and kept in "
+        "the database (table app_keys), shared by every process on it",
     )
     webhook_user: str | None = Field(None, description="HTTP Basic user TVox must send")
     webhook_password: SecretStr | None = Field(None, description="HTTP Basic password TVox must send")
@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     )
     session_max_age_hours: int = Field(12, ge=1, le=24 * 90, description="How long a login lasts")
     login_attempts_per_minute: int = Field(
-        5, ge=1, description="Failed logins allowed per user name and address in a minute"
+        5, ge=1, description="Login attempts allowed per user name in a minute, from any address and process"
     )
     max_api_body_bytes: int = Field(262144, ge=1024, description="Largest JSON API or form request body")
     max_query_bytes: int = Field(
@@ -100,6 +100,21 @@ class Settings(BaseSettings):
     )
     password_hash_memory_kib: int = Field(
         65536, ge=64, description="Memory of one argon2id password hash (KiB); lower only on small machines"
+    )
+    login_attempts_per_address_per_minute: int = Field(
+        30, ge=1, description="Login attempts allowed per client address in a minute, whatever the user name"
+    )
+    password_hash_concurrency: int | None = Field(
+        None,
+        ge=1,
+        description="Password hashes computed at once (each holds password_hash_memory_kib); unset: the "
+        "cores, at most 4",
+    )
+    password_hash_wait_seconds: float = Field(
+        3.0,
+        gt=0,
+        le=60,
+        description="Longest a password check waits for a free hash slot before a 503 with Retry-After",
     )
     trusted_proxies: str | None = Field(
         None,

@@ -152,3 +152,35 @@ variable_mappings = Table(
     Column("incoming", String(255), primary_key=True),
     Column("variable", String(255), nullable=False),
 )
+
+# Login sessions: the cookie carries a random token, this table its hash. Deleting a row ends the session
+# in every process (logout; a password or role change or a removal deletes all of a user's).
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_sessions_user_id", sessions.c.user_id)
+Index("ix_sessions_expires_at", sessions.c.expires_at)
+
+# Login attempts counted per key (a user name or a client address) in a fixed window, shared by every
+# process; rows whose window has passed are deleted.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("key", String(128), primary_key=True),
+    Column("window_start_ms", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),
+)
+Index("ix_login_attempts_window_start_ms", login_attempts.c.window_start_ms)
+
+# Values every process must share, made once: the secret key when TVOX_JOURNEY_SECRET_KEY is unset.
+app_keys = Table(
+    "app_keys",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(255), nullable=False),
+)

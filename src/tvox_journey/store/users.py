@@ -23,7 +23,8 @@ class StoredUser:
     created_at: datetime
 
 
-def _user(row: Any) -> StoredUser:
+def user_from_row(row: Any) -> StoredUser:
+    """A StoredUser from a row of `users`."""
     return StoredUser(
         id=row.id,
         username=row.username,
@@ -45,18 +46,18 @@ def create(conn: Connection, *, username: str, password_hash: str, role: str, no
 def get(conn: Connection, username: str) -> StoredUser | None:
     """The user with this exact user name."""
     row = conn.execute(select(users).where(users.c.username == username)).first()
-    return _user(row) if row else None
+    return user_from_row(row) if row else None
 
 
 def with_token_hash(conn: Connection, token_hash: str) -> StoredUser | None:
     """The user whose API token has this hash."""
     row = conn.execute(select(users).where(users.c.api_token_hash == token_hash)).first()
-    return _user(row) if row else None
+    return user_from_row(row) if row else None
 
 
 def all_users(conn: Connection) -> list[StoredUser]:
     """Every user, by user name."""
-    return [_user(row) for row in conn.execute(select(users).order_by(users.c.username))]
+    return [user_from_row(row) for row in conn.execute(select(users).order_by(users.c.username))]
 
 
 def count(conn: Connection, *, role: str | None = None) -> int:

@@ -25,7 +25,7 @@ from tvox_journey.web.native import native_router
 from tvox_journey.web.pages import install_pages
 from tvox_journey.web.request_guard import RequestGuard
 from tvox_journey.web.retention import keep_pruning
-from tvox_journey.web.security import create_first_admin, install_security
+from tvox_journey.web.security import create_first_admin, install_security, secret_key
 from tvox_journey.web.webhooks import tutorial_router
 from tvox_journey.writer import BatchWriter
 
@@ -64,8 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             policy=NumberPolicy(settings.default_region, settings.internal_number_max_digits),
             mappings=load_mappings(settings, db),
         )
-        if settings.secret_key is not None:
-            app.state.resources.secret_key = settings.secret_key.get_secret_value()
+        app.state.resources.secret_key = secret_key(settings, db)
         pruning: asyncio.Task[None] | None = None
         try:
             await create_first_admin(app, app.state.resources)

@@ -3,18 +3,16 @@
 Routes depend on `CurrentUser` or `require(role)`. Without a user, a browser
 asking for a page is sent to /login?next=... and anything else gets a 401 JSON
 (`web/security.py` renders `NotAuthenticated`). Wrong credentials are a 401,
-too many wrong passwords a 429. A state-changing request that a browser
-authenticated on its own (session cookie, remembered Basic credentials) must
-come from our own pages (Fetch metadata, else Origin): forms also carry CSRF
-tokens, but the JSON API has none.
+too many attempts a 429, too many password checks at once a 503. A
+state-changing request that a browser authenticated on its own (session
+cookie, remembered Basic credentials) must come from our own pages (Fetch
+metadata, else Origin): forms also carry CSRF tokens, but the JSON API has none.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +20,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
 
 from tvox_journey import accounts
 from tvox_journey.accounts import Passwords
@@ -30,17 +28,24 @@ from tvox_journey.settings import Settings
 from tvox_journey.store import users as user_store
 from tvox_journey.store.users import StoredUser
 from tvox_journey.web.deps import get_resources
-from tvox_journey.web.throttle import AttemptLimiter, VerifiedPasswords
+from tvox_journey.web.sessions import SESSION_COOKIE, close_session, open_session, session_user
+from tvox_journey.web.throttle import (
+    HashGate,
+    LoginThrottle,
+    ServerBusy,
+    VerifiedPasswords,
+    default_hash_slots,
+)
 
 log = logging.getLogger(__name__)
 
 ROLES = accounts.ROLES  # each role can do what the ones before it can
-SESSION_COOKIE = "tvox_journey_session"
 BASIC_CHALLENGE = 'Basic realm="tvox-journey"'
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_CREDENTIALS = 4096
-_SESSION_SALT = "tvox-journey.session"
+HASH_QUEUE_PER_SLOT = 8  # password checks that may wait for each hash slot
 _UNSET = object()
+__all__ = ["SESSION_COOKIE"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,8 @@ class AuthState:
     """Per-app authentication helpers (made by `web/security.py`)."""
 
     passwords: Passwords
-    limiter: AttemptLimiter
+    throttle: LoginThrottle
+    gate: HashGate
     verified: VerifiedPasswords
     session_max_age: int
     cookie_secure: bool
@@ -72,9 +78,13 @@ class AuthState:
 
 
 def make_auth_state(settings: Settings) -> AuthState:
+    slots = settings.password_hash_concurrency or default_hash_slots()
     return AuthState(
         passwords=Passwords(settings.password_hash_memory_kib),
-        limiter=AttemptLimiter(settings.login_attempts_per_minute, 60.0),
+        throttle=LoginThrottle(
+            settings.login_attempts_per_minute, settings.login_attempts_per_address_per_minute
+        ),
+        gate=HashGate(slots, settings.password_hash_wait_seconds, slots * HASH_QUEUE_PER_SLOT),
         verified=VerifiedPasswords(),
         session_max_age=settings.session_max_age_hours * 3600,
         cookie_secure=settings.session_cookie_secure,
@@ -111,88 +121,92 @@ def parse_basic(authorization: str) -> tuple[str, str] | None:
     return (user, password) if colon else None
 
 
-def attempt_key(request: Request, username: str) -> str:
-    return f"{accounts.normalize_username(username)}\0{client_host(request)}"
-
-
 def too_many_attempts(wait: int) -> HTTPException:
     return HTTPException(
         429, f"too many failed attempts: try again in {wait} s", headers={"Retry-After": str(wait)}
     )
 
 
-def check_password(request: Request, username: str, password: str) -> StoredUser | None:
-    """The user when the password is right; counts wrong ones per user name and address.
+def server_busy() -> HTTPException:
+    return HTTPException(
+        503, "too many password checks at once: try again in 1 s", headers={"Retry-After": "1"}
+    )
+
+
+def _lookup(request: Request, name: str) -> StoredUser | None:
+    if len(name) > 64:
+        return None
+    with get_resources(request).db.read.connect() as conn:
+        return user_store.get(conn, name)
+
+
+async def check_password(request: Request, username: str, password: str) -> StoredUser | None:
+    """The user when the password is right, else None.
+
+    A credential verified in the last minutes is accepted without hashing. Otherwise the attempt is
+    counted (per address, then per user name, in the database) before the password is hashed, and
+    an unknown user name is hashed too (against a dummy), so it takes as long as a wrong password.
 
     Raises:
-        HTTPException: 429 while this user name and address are throttled.
+        HTTPException: 429 while the address or the user name is over its limit; 503 when too many
+            password checks are running or waiting.
     """
     state = auth_state(request)
     resources = get_resources(request)
-    key = attempt_key(request, username)
-    wait = state.limiter.retry_after(key)
-    if wait is not None:
-        raise too_many_attempts(wait)
     name = accounts.normalize_username(username)
-    with resources.db.read.connect() as conn:
-        stored = user_store.get(conn, name) if len(name) <= 64 else None
+    address = client_host(request)
+    stored = await run_in_threadpool(_lookup, request, name)
+    secret = resources.secret_key
     if stored is not None and state.verified.is_known(
-        resources.secret_key, name, password, stored.password_hash
+        secret, name, password, stored.password_hash, stored.role
     ):
         return stored
-    if state.passwords.verify(stored.password_hash if stored else None, password) and stored is not None:
-        state.limiter.succeeded(key)
-        state.verified.remember(resources.secret_key, name, password, stored.password_hash)
+    wait = await resources.writer.run(lambda conn: state.throttle.reserve(conn, name, address))
+    if wait is not None:
+        raise too_many_attempts(wait)
+    try:
+        right = await state.gate.run(
+            state.passwords.verify, stored.password_hash if stored else None, password
+        )
+    except ServerBusy:
+        log.warning("password check refused (busy) for user %r from %s", name[:64], address)
+        raise server_busy() from None
+    if right and stored is not None:
+        await resources.writer.run(lambda conn: state.throttle.succeeded(conn, name, address))
+        state.verified.remember(secret, name, password, stored.password_hash, stored.role)
         return stored
-    state.limiter.failed(key)
-    log.warning("failed login for user %r from %s", name[:64], client_host(request))
+    log.warning("failed login for user %r from %s", name[:64], address)
     return None
 
 
-def _serializer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(get_resources(request).secret_key, salt=_SESSION_SALT)
-
-
-def _fingerprint(password_hash: str) -> str:
-    """Changes with the password, so a new password ends the other sessions."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:24]
-
-
-def start_session(request: Request, response: Response, user: StoredUser) -> None:
-    """Log `user` in: a signed, HttpOnly session cookie on `response`."""
+async def start_session(request: Request, response: Response, user: StoredUser) -> None:
+    """Log `user` in: a session row and a signed, HttpOnly session cookie on `response`."""
     state = auth_state(request)
-    value = _serializer(request).dumps({"u": user.username, "p": _fingerprint(user.password_hash)})
-    response.set_cookie(SESSION_COOKIE, str(value), max_age=state.session_max_age, **cookie_policy(request))
+    value = await open_session(request, user, state.session_max_age)
+    response.set_cookie(SESSION_COOKIE, value, max_age=state.session_max_age, **cookie_policy(request))
 
 
-def end_session(response: Response) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/")
+async def end_session(request: Request, response: Response) -> None:
+    """Log out: the session ends for every process, and the browser forgets the cookie."""
+    await close_session(request, response, auth_state(request).session_max_age)
 
 
 def _session_user(request: Request) -> User | None:
-    raw = request.cookies.get(SESSION_COOKIE)
-    if not raw or len(raw) > MAX_CREDENTIALS:
-        return None
-    try:
-        data: Any = _serializer(request).loads(raw, max_age=auth_state(request).session_max_age)
-    except BadSignature:  # also SignatureExpired
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("u"), str) or not isinstance(data.get("p"), str):
-        return None
+    stored = session_user(request, auth_state(request).session_max_age)
+    return User(stored.username, stored.role, "session") if stored else None
+
+
+def _token_user(request: Request, token: str) -> StoredUser | None:
     with get_resources(request).db.read.connect() as conn:
-        stored = user_store.get(conn, data["u"])
-    if stored is None or not hmac.compare_digest(_fingerprint(stored.password_hash), data["p"]):
-        return None
-    return User(stored.username, stored.role, "session")
+        return accounts.user_for_token(conn, token)
 
 
-def _header_user(request: Request, authorization: str) -> User:
+async def _header_user(request: Request, authorization: str) -> User:
     if len(authorization) > MAX_CREDENTIALS:
         raise HTTPException(401, "credentials too long", headers={"WWW-Authenticate": BASIC_CHALLENGE})
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() == "bearer":
-        with get_resources(request).db.read.connect() as conn:
-            found = accounts.user_for_token(conn, token.strip())
+        found = await run_in_threadpool(_token_user, request, token.strip())
         if found is None:
             raise HTTPException(
                 401, "unknown API token", headers={"WWW-Authenticate": 'Bearer realm="tvox-journey"'}
@@ -203,23 +217,26 @@ def _header_user(request: Request, authorization: str) -> User:
         raise HTTPException(
             401, "use HTTP Basic or a Bearer API token", headers={"WWW-Authenticate": BASIC_CHALLENGE}
         )
-    stored = check_password(request, *credentials)
+    stored = await check_password(request, *credentials)
     if stored is None:
         raise HTTPException(401, "wrong user name or password", headers={"WWW-Authenticate": BASIC_CHALLENGE})
     return User(stored.username, stored.role, "basic")
 
 
-def authenticate(request: Request) -> User | None:
+async def authenticate(request: Request) -> User | None:
     """The user this request carries credentials of, or None when it carries none.
 
     Raises:
-        HTTPException: 401 for wrong credentials, 429 while throttled.
+        HTTPException: 401 for wrong credentials, 429 while throttled, 503 when password checks are full.
     """
     cached = getattr(request.state, "user", _UNSET)
     if cached is not _UNSET:
         return cached  # type: ignore[return-value]
     authorization = request.headers.get("authorization")
-    user = _header_user(request, authorization) if authorization else _session_user(request)
+    if authorization:
+        user: User | None = await _header_user(request, authorization)
+    else:
+        user = await run_in_threadpool(_session_user, request)
     request.state.user = user
     return user
 
@@ -242,14 +259,14 @@ def check_same_origin(request: Request) -> None:
         raise HTTPException(403, "cross-origin request refused")
 
 
-def current_user(request: Request) -> User:
+async def current_user(request: Request) -> User:
     """The logged-in user.
 
     Raises:
         NotAuthenticated: no credentials.
-        HTTPException: wrong credentials (401), throttled (429), cross-origin write (403).
+        HTTPException: wrong credentials (401), throttled (429), busy (503), cross-origin write (403).
     """
-    user = authenticate(request)
+    user = await authenticate(request)
     if user is None:
         raise NotAuthenticated()
     if user.via != "token":
@@ -257,10 +274,10 @@ def current_user(request: Request) -> User:
     return user
 
 
-def optional_user(request: Request) -> User | None:
+async def optional_user(request: Request) -> User | None:
     """The logged-in user, or None (for pages anyone may see, like /login)."""
     try:
-        return authenticate(request)
+        return await authenticate(request)
     except HTTPException:
         return None
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from tvox_journey.web.auth import OptionalUser, check_password, end_session, start_session
 from tvox_journey.web.pages.common import CSRF
@@ -25,14 +24,16 @@ def safe_next(target: str | None) -> str:
 
 def _login_page(
     request: Request, *, next_page: str, username: str = "", error: str | None = None,
-    wait: int | None = None, status_code: int = 200,
+    wait: int | None = None, status_code: int = 200, headers: dict[str, str] | None = None,
 ) -> Response:  # fmt: skip
-    return render(
+    response = render(
         request,
         "auth/login.html",
         {"next": next_page, "username": username, "error": error, "wait": wait},
         status_code=status_code,
     )
+    response.headers.update(headers or {})
+    return response
 
 
 @router.get("/login")
@@ -56,24 +57,26 @@ async def login(request: Request) -> Response:
     password = await _field(request, "password")
     next_page = safe_next(await _field(request, "next"))
     try:
-        stored = await run_in_threadpool(check_password, request, username, password)  # argon2 is slow
-    except HTTPException as throttled:
-        wait = int(throttled.headers.get("Retry-After", "60")) if throttled.headers else 60
+        stored = await check_password(request, username, password)
+    except HTTPException as refused:  # 429 throttled, 503 busy
+        wait = int(refused.headers.get("Retry-After", "60")) if refused.headers else 60
+        error = "auth.busy" if refused.status_code == 503 else "auth.too_many"
         return _login_page(
-            request, next_page=next_page, username=username, error="auth.too_many", wait=wait, status_code=429
-        )
+            request, next_page=next_page, username=username, error=error, wait=wait,
+            status_code=refused.status_code, headers={"Retry-After": str(wait)},
+        )  # fmt: skip
     if stored is None:
         return _login_page(
             request, next_page=next_page, username=username, error="auth.wrong", status_code=401
         )
     response = RedirectResponse(next_page, status_code=303)
-    start_session(request, response, stored)
+    await start_session(request, response, stored)
     return response
 
 
 @router.post("/logout", dependencies=CSRF)
-def logout() -> Response:
-    """End the session."""
+async def logout(request: Request) -> Response:
+    """End the session, for every process sharing the database."""
     response = RedirectResponse("/login", status_code=303)
-    end_session(response)
+    await end_session(request, response)
     return response
