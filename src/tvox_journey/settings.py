@@ -108,7 +108,7 @@ class Settings(BaseSettings):
         None,
         ge=1,
         description="Password hashes computed at once (each holds password_hash_memory_kib); unset: the "
-        "cores, at most 4",
+        "cores but one, at least 1 and at most 4",
     )
     password_hash_wait_seconds: float = Field(
         3.0,

@@ -7,7 +7,7 @@ no two can both see "under the limit" when only one slot was left.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, case, delete, update
+from sqlalchemy import Connection, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tvox_journey.store.schema import login_attempts
@@ -59,3 +59,12 @@ def purge(conn: Connection, *, before_ms: int) -> int:
     """Delete the keys whose window started before `before_ms`; returns how many."""
     statement = delete(login_attempts).where(login_attempts.c.window_start_ms < before_ms)
     return int(conn.execute(statement).rowcount)
+
+
+def current(conn: Connection, keys: list[str], *, now_ms: int, window_ms: int) -> dict[str, tuple[int, int]]:
+    """(attempts, window start) of the keys whose window is still running (a read, for a quick refusal)."""
+    table = login_attempts
+    query = select(table.c.key, table.c.attempts, table.c.window_start_ms).where(
+        table.c.key.in_([k[:MAX_KEY] for k in keys]), table.c.window_start_ms > now_ms - window_ms
+    )
+    return {row.key: (int(row.attempts), int(row.window_start_ms)) for row in conn.execute(query)}

@@ -133,19 +133,21 @@ def server_busy() -> HTTPException:
     )
 
 
-def _lookup(request: Request, name: str) -> StoredUser | None:
-    if len(name) > 64:
-        return None
+def _lookup(request: Request, name: str, address: str) -> tuple[StoredUser | None, int | None]:
+    """The user of that name, and the seconds to wait when the name or address is already throttled."""
     with get_resources(request).db.read.connect() as conn:
-        return user_store.get(conn, name)
+        stored = user_store.get(conn, name) if len(name) <= 64 else None
+        return stored, auth_state(request).throttle.already_over(conn, name, address)
 
 
 async def check_password(request: Request, username: str, password: str) -> StoredUser | None:
     """The user when the password is right, else None.
 
-    A credential verified in the last minutes is accepted without hashing. Otherwise the attempt is
-    counted (per address, then per user name, in the database) before the password is hashed, and
-    an unknown user name is hashed too (against a dummy), so it takes as long as a wrong password.
+    A credential verified in the last minutes is accepted without hashing (even while the name is
+    throttled: it proves no guessing). An address or name already over its limit is refused after
+    one read. Otherwise the attempt is counted (per address, then per user name, in the database)
+    before the password is hashed, and an unknown user name is hashed too (against a dummy), so it
+    takes as long as a wrong password.
 
     Raises:
         HTTPException: 429 while the address or the user name is over its limit; 503 when too many
@@ -155,13 +157,14 @@ async def check_password(request: Request, username: str, password: str) -> Stor
     resources = get_resources(request)
     name = accounts.normalize_username(username)
     address = client_host(request)
-    stored = await run_in_threadpool(_lookup, request, name)
+    stored, wait = await run_in_threadpool(_lookup, request, name, address)
     secret = resources.secret_key
     if stored is not None and state.verified.is_known(
         secret, name, password, stored.password_hash, stored.role
     ):
         return stored
-    wait = await resources.writer.run(lambda conn: state.throttle.reserve(conn, name, address))
+    if wait is None:
+        wait = await resources.writer.run(lambda conn: state.throttle.reserve(conn, name, address))
     if wait is not None:
         raise too_many_attempts(wait)
     try:

@@ -65,6 +65,20 @@ class LoginThrottle:
     def _retry_after(self, started_ms: int, now_ms: int) -> int:
         return max(1, math.ceil((started_ms + _ms(self.window_seconds) - now_ms) / 1000))
 
+    def already_over(self, conn: Connection, username: str, address: str) -> int | None:
+        """The seconds to wait when the address or the user name is already over its limit (a read).
+
+        Lets a flood be refused without a write per request; `reserve` stays the atomic decision.
+        """
+        now_ms, window_ms = _ms(self._clock()), _ms(self.window_seconds)
+        address_key, user_key = self.address_key(address), self.user_key(username)
+        found = login_attempts.current(conn, [address_key, user_key], now_ms=now_ms, window_ms=window_ms)
+        for key, limit in ((address_key, self.per_address), (user_key, self.per_user)):
+            count, started = found.get(key[: login_attempts.MAX_KEY], (0, now_ms))
+            if count >= limit:
+                return self._retry_after(started, now_ms)
+        return None
+
     def reserve(self, conn: Connection, username: str, address: str) -> int | None:
         """Count an attempt before checking it; the seconds to wait when over a limit, else None.
 
@@ -98,12 +112,13 @@ class ServerBusy(Exception):
 
 
 def default_hash_slots() -> int:
-    """The cores this process may use, at most 4 (each running hash holds its memory)."""
+    """The cores this process may use but one (kept for everything else), at least 1 and at most 4
+    (each running hash holds its memory)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores, 4))
+    return max(1, min(cores - 1, 4))
 
 
 class HashGate:
