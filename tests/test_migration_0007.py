@@ -1,4 +1,4 @@
-"""Migration 0006 (sessions, login attempts, app keys) keeps a database written by 0005: its users can
+"""Migration 0007 (sessions, login attempts, app keys) keeps a database written by 0006: its users can
 log in, its events stay, and new webhooks still fold."""
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ RING = {
 }
 
 
-def test_a_database_written_by_0005_keeps_its_users_and_events_and_folds_on(db_url: str) -> None:
-    upgrade(db_url, "0005")
+def test_a_database_written_by_0006_keeps_its_users_and_events_and_folds_on(db_url: str) -> None:
+    upgrade(db_url, "0006")
     db = make_database(db_url)
     now = datetime.now(UTC)
     with db.write.begin() as conn:
