@@ -271,5 +271,4 @@ MESSAGES: dict[str, str] = {
     "error.431": "Request headers too large",
     "error.control_character": "A field contains a control character (for example a null character or a "
     "line break), which is not allowed. Correct the value and try again.",
-    "auth.busy": "The server is busy checking other passwords: try again in {s} seconds.",
 }

@@ -284,5 +284,4 @@ MESSAGES: dict[str, str] = {
     "error.431": "Intestazioni della richiesta troppo grandi",
     "error.control_character": "Un campo contiene un carattere di controllo (per esempio un carattere nullo "
     "o un a capo), che non è ammesso. Correggi il valore e riprova.",
-    "auth.busy": "Il server è occupato a verificare altre password: riprova tra {s} secondi.",
 }
