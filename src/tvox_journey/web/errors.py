@@ -20,7 +20,7 @@ from starlette.requests import ClientDisconnect
 
 from tvox_journey.web.deps import get_resources
 from tvox_journey.web.incoming import CLIENT_CLOSED
-from tvox_journey.web.webhooks import log_refused
+from tvox_journey.web.refusals import log_refused
 from tvox_journey.writer import StoreUnavailable
 
 log = logging.getLogger(__name__)

@@ -16,14 +16,8 @@ from tvox_journey.ingest.native import NATIVE_ROUTE, URI_EVENT, URI_TYPE, Hint, 
 from tvox_journey.ingest.parse import map_variables
 from tvox_journey.web.deps import get_resources
 from tvox_journey.web.incoming import Incoming
-from tvox_journey.web.webhooks import (
-    Resolved,
-    handle_webhook,
-    log_rejected,
-    problem_response,
-    read_or_refuse,
-    without,
-)
+from tvox_journey.web.refusals import log_rejected, problem_response
+from tvox_journey.web.webhooks import Resolved, handle_webhook, read_or_refuse, without
 
 
 def _query_hint(request: Request, incoming: Incoming, name: str) -> tuple[str, str] | None:

@@ -33,8 +33,8 @@ from tvox_journey.ingest.contract import find_tutorial_route
 from tvox_journey.ingest.native import NATIVE_ROUTE
 from tvox_journey.web.deps import get_resources
 from tvox_journey.web.errors import error_body, render_error
+from tvox_journey.web.refusals import log_rejected, problem_response
 from tvox_journey.web.text_rule import first_problem, json_strings
-from tvox_journey.web.webhooks import log_rejected, problem_response
 from tvox_journey.writer import StoreUnavailable
 
 MAX_HEADER_BYTES = 65536

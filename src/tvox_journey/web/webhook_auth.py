@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from tvox_journey.settings import Settings
 from tvox_journey.web.auth import BASIC_CHALLENGE, parse_basic
 from tvox_journey.web.deps import Resources
+from tvox_journey.web.refusals import log_refused, problem_response
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
@@ -89,9 +90,6 @@ async def check_webhook_access(
     request: Request, resources: Resources, *, route: str = "unknown"
 ) -> Response | None:
     """None when the request may go on; else the 401/403 response, after logging it as rejected."""
-    # Imported here: webhooks.py calls this module from its handler.
-    from tvox_journey.web.webhooks import log_refused, problem_response
-
     refused = refusal(request, resources.settings)
     if refused is None:
         return None

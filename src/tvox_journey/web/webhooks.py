@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 
 from tvox_journey.domain.events import Action, CallType
 from tvox_journey.ingest.contract import TUTORIAL_ROUTES, Route, route_event
 from tvox_journey.ingest.errors import InvalidEvent
 from tvox_journey.live.broadcaster import Change
-from tvox_journey.services import Recorded
-from tvox_journey.store import refused
 from tvox_journey.store.event_log import LogEntry, Outcome
-from tvox_journey.web.deps import Resources, get_resources
-from tvox_journey.web.incoming import Incoming, RequestProblem, read_incoming, read_refused, received
+from tvox_journey.web.deps import get_resources
+from tvox_journey.web.incoming import Incoming, RequestProblem, read_incoming, received
+from tvox_journey.web.refusals import log_rejected, problem_response, remote_addr
 from tvox_journey.web.webhook_auth import check_webhook_access
 
 
@@ -31,76 +30,6 @@ class Resolved:
     required: frozenset[str] = frozenset()
     raw_event: str | None = None
     uri_fixed: tuple[tuple[str, str], ...] = ()  # pairs the URI fixed (type/event): logged, not parsed
-
-
-def remote_addr(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
-async def log_rejected(
-    request: Request,
-    resources: Resources,
-    *,
-    route: str,
-    status_code: int,
-    reason: str,
-    params: Sequence[tuple[str, str]] = (),
-    body: bytes | None = None,
-    size: int | None = None,
-) -> Recorded:
-    """Record a request that was refused, with the reason.
-
-    A 422 was authenticated and read within the limits: its parameters are kept
-    whole, one row each, for fixing a mapping. Any other refusal (not
-    authenticated, unknown path, over a limit, cut short) keeps an excerpt and
-    its size, and is counted on one row per address, route and status within
-    a window (store/refused.py).
-    """
-    settings = resources.settings
-    entry = LogEntry(
-        received_at=resources.now(),
-        method=request.method[:16],  # any token is a method; the column holds 16
-        path=request.url.path[:2048],
-        route=route,
-        params=params,
-        outcome=Outcome.REJECTED,
-        status_code=status_code,
-        remote_addr=remote_addr(request),
-        reason=reason,
-        body=body,
-    )
-    if status_code != 422:
-        kept, kept_body = refused.excerpt(params, body, settings.refused_log_excerpt_bytes)
-        entry = replace(entry, params=kept, body=kept_body, request_bytes=size)
-        entry = replace(entry, flood_key=refused.flood_key(entry, settings.refused_log_window_seconds))
-    return await resources.writer.record(entry, resources.policy)
-
-
-async def log_refused(
-    request: Request, resources: Resources, *, route: str, status_code: int, reason: str
-) -> Recorded:
-    """Log a request refused before its body was read (401, 403, 404, 405): what it sent is read
-    (never more than the body limit) for the excerpt and the size its row keeps."""
-    settings = resources.settings
-    seen = await read_refused(
-        request,
-        max_body=settings.max_body_bytes,
-        excerpt_bytes=settings.refused_log_excerpt_bytes,
-        max_params=settings.max_params,
-    )
-    return await log_rejected(
-        request, resources, route=route, status_code=status_code, reason=reason,
-        params=seen.params, body=seen.body, size=seen.size,
-    )  # fmt: skip
-
-
-def problem_response(status_code: int, variable: str | None, reason: str) -> JSONResponse:
-    """The JSON body of a refused webhook request."""
-    body: dict[str, object] = {"ok": False, "status": status_code, "error": reason}
-    if variable is not None:
-        body["variable"] = variable
-        body["error"] = f"{variable}: {reason}"
-    return JSONResponse(body, status_code=status_code)
 
 
 async def read_or_refuse(request: Request, route: str) -> Incoming | Response:
