@@ -84,3 +84,56 @@ def test_benchmarks_never_import_the_command_line() -> None:
 def test_tests_take_only_the_commands_from_the_command_line_and_the_rest_from_libraries() -> None:
     files = sorted((ROOT / "tests").rglob("*.py"))
     assert [f"{p.relative_to(ROOT)}: {name}" for p in files for name in _cli_imports(p)] == []
+
+
+def module_graph() -> dict[str, set[str]]:
+    """tvox_journey's modules -> the modules of the package each imports (lazy imports included)."""
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules[".".join(parts)] = path
+
+    def owner(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for name in names:
+                target = owner(name)
+                # A package's __init__ is not a cycle with the modules inside it.
+                if target and target != module and not module.startswith(target + "."):
+                    targets.add(target)
+        graph[module] = targets
+    return graph
+
+
+def test_no_two_modules_import_each_other_even_through_others() -> None:
+    graph = module_graph()
+    cycles = []
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            cycles.append(path[path.index(module) :] + [module])
+            return
+        if module in done:
+            return
+        for target in sorted(graph[module]):
+            visit(target, path + [module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+    assert cycles == []
