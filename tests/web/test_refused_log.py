@@ -3,6 +3,7 @@ and rejected rows pruned by the server after the retention (both databases)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import event_log
 from tvox_journey.web.app import create_app
+from tvox_journey.web.retention import keep_pruning
 
 TVOX = ("tvox", "Webhook-Secret-1")
 RING = "dateTime=2020-11-20T10:24:08.674Z&callId=c1&agent=op1&service=cc&callerNumber=0452224600"
@@ -218,3 +220,22 @@ def test_a_retention_of_zero_keeps_rejected_rows_forever(settings: Settings, db_
     with TestClient(app):
         time.sleep(0.3)
         assert {int(r["seq"]) for r in rows(app)} == set(old.values())  # type: ignore[call-overload]
+
+
+def test_the_pruning_task_ends_when_told_to_stop_even_when_its_cancellation_is_lost(
+    settings: Settings,
+) -> None:
+    """On Python 3.11 asyncio.wait_for (the writer's bounded wait) can swallow a cancellation that
+    arrives as its write commits; the app's shutdown then hung for good. The stop event ends it."""
+    app = create_app(settings)
+    with TestClient(app) as client:
+
+        async def run_then_stop_without_cancelling() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(keep_pruning(app.state.resources, stop, every=3600))
+            await asyncio.sleep(0.2)  # its first round is done: it waits an hour for the next
+            stop.set()
+            await asyncio.wait_for(task, 5)
+
+        assert client.portal is not None
+        client.portal.call(run_then_stop_without_cancelling)

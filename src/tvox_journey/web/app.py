@@ -86,12 +86,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await feed.start()
         app.state.resources.secret_key = secret_key(settings, db)
         pruning: asyncio.Task[None] | None = None
+        stop_pruning = asyncio.Event()
         try:
             await create_first_admin(app, app.state.resources)
-            pruning = asyncio.create_task(keep_pruning(app.state.resources), name="prune-refused")
+            pruning = asyncio.create_task(
+                keep_pruning(app.state.resources, stop_pruning), name="prune-refused"
+            )
             yield
         finally:
             if pruning is not None:
+                stop_pruning.set()
                 pruning.cancel()
                 with suppress(asyncio.CancelledError):
                     await pruning

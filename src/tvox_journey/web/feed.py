@@ -152,7 +152,9 @@ class LogFeed:
 
     async def _run(self) -> None:
         delay = self.idle_seconds
-        while True:
+        # Not `while True`: on Python 3.11 asyncio.wait_for can swallow a cancellation that arrives as
+        # its awaitable finishes, and stop() would then wait for this task forever.
+        while not self._stopping.is_set():
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
             except TimeoutError:

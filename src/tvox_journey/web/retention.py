@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import suppress
 from datetime import timedelta
 
 from sqlalchemy import Connection
@@ -43,9 +44,11 @@ async def prune_refused(resources: Resources, *, batch: int = PRUNE_BATCH) -> in
         await asyncio.sleep(PAUSE_BETWEEN_BATCHES)
 
 
-async def keep_pruning(resources: Resources, every: float = PRUNE_EVERY_SECONDS) -> None:
-    """Prune at start and then every `every` seconds, until cancelled; a failure waits for the next round."""
-    while True:
+async def keep_pruning(resources: Resources, stop: asyncio.Event, every: float = PRUNE_EVERY_SECONDS) -> None:
+    """Prune at start and then every `every` seconds until `stop` is set; a failure waits for the next
+    round. (A stop event, not only a cancellation: on Python 3.11 asyncio.wait_for, used by the writer,
+    can swallow a cancellation that arrives as its write commits.)"""
+    while not stop.is_set():
         try:
             deleted = await prune_refused(resources)
             if deleted:
@@ -55,4 +58,5 @@ async def keep_pruning(resources: Resources, every: float = PRUNE_EVERY_SECONDS)
             log.warning("pruning rejected event-log rows: database unavailable (%s); next try later", error)
         except Exception:
             log.exception("pruning rejected event-log rows failed; next try later")
-        await asyncio.sleep(every)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
