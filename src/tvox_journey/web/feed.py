@@ -113,14 +113,16 @@ class LogFeed:
             self._listener.start()
 
     async def stop(self) -> None:
+        """Stop reading and listening. Not by cancelling the task alone: on Python 3.11 a cancel that
+        meets a wake-up inside asyncio.wait_for can be swallowed, and the task would run on."""
         self.broadcaster.wake = None
         self._stopping.set()
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            done, _pending = await asyncio.wait({self._task}, timeout=5)
+            if not done:
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=5)
         if self._listener is not None:
             await asyncio.to_thread(self._listener.join, 3)
 
@@ -152,11 +154,13 @@ class LogFeed:
 
     async def _run(self) -> None:
         delay = self.idle_seconds
-        while True:
+        while not self._stopping.is_set():
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
             except TimeoutError:
                 pass
+            if self._stopping.is_set():
+                return
             self._wake.clear()
             began = time.monotonic()
             try:
