@@ -84,7 +84,7 @@ class LogFeed:
     broadcaster: Broadcaster
     channel: str | None = None
     idle_seconds: float = IDLE_SECONDS
-    on_mappings: Callable[[Table], None] | None = None  # called on the event loop with the new rows
+    on_mappings: Callable[[Table, int], None] | None = None  # on the event loop: rows, and the floor
     tracker: Tracker = field(default_factory=Tracker)
     _delivered: int = 0
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -173,7 +173,7 @@ class LogFeed:
                 self.broadcaster.deliver(change)
             self._delivered = step.floor
             if step.mappings is not None and self.on_mappings is not None:
-                self.on_mappings(step.mappings)
+                self.on_mappings(step.mappings, step.floor)  # rows as of a snapshot final up to floor
             delay = WAITING_SECONDS if self.tracker.waiting else self.idle_seconds
             if (pause := MIN_STEP_SECONDS - (time.monotonic() - began)) > 0:
                 await asyncio.sleep(pause)

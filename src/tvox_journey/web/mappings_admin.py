@@ -138,13 +138,14 @@ async def _change(
     """Apply `edit`, record it, and let the webhooks use the new rows at once."""
     now = resources.now()
 
-    def write(conn: Connection) -> Table:
+    def write(conn: Connection) -> tuple[Table, int]:
         edit(conn)
-        services.record_action(conn, actor=actor, action=action, details=details, now=now)
-        return mapping_store.all_rows(conn)
+        seq = services.record_action(conn, actor=actor, action=action, details=details, now=now)
+        return mapping_store.all_rows(conn), seq
 
-    rows = await resources.writer.run(write)
-    resources.mappings = resources.mappings.with_rows(rows)
+    rows, seq = await resources.writer.run(write)
+    if seq >= resources.mappings_seq:  # other processes get it through the log follower (web/feed.py)
+        resources.mappings, resources.mappings_seq = resources.mappings.with_rows(rows), seq
 
 
 @router.post(PATH, dependencies=CSRF)
