@@ -36,9 +36,12 @@ from tvox_journey.writer import BatchWriter
 log = logging.getLogger(__name__)
 
 
-def _apply_mappings(resources: Resources, rows: Table) -> None:
-    """Mappings saved by any process (read back from the log by the feed) apply to this one's webhooks."""
-    resources.mappings = resources.mappings.with_rows(rows)
+def _apply_mappings(resources: Resources, rows: Table, seq: int) -> None:
+    """Mappings saved by any process (read back from the log by the feed) apply to this one's webhooks,
+    unless this process has already applied a newer edit of its own."""
+    if seq >= resources.mappings_seq:
+        resources.mappings = resources.mappings.with_rows(rows)
+        resources.mappings_seq = seq
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -31,6 +31,7 @@ class Resources:
     feed: LogFeed  # follows the event log for the live pages of this process
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     mappings: Mappings = field(default_factory=Mappings)  # replaced when the admin page edits them
+    mappings_seq: int = 0  # log sequence number of the newest mapping edit applied
 
     def now(self) -> datetime:
         return datetime.now(UTC)

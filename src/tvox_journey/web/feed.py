@@ -84,7 +84,7 @@ class LogFeed:
     broadcaster: Broadcaster
     channel: str | None = None
     idle_seconds: float = IDLE_SECONDS
-    on_mappings: Callable[[Table], None] | None = None  # called on the event loop with the new rows
+    on_mappings: Callable[[Table, int], None] | None = None  # on the event loop: rows, and the floor
     tracker: Tracker = field(default_factory=Tracker)
     _delivered: int = 0
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -113,14 +113,16 @@ class LogFeed:
             self._listener.start()
 
     async def stop(self) -> None:
+        """Stop reading and listening. Not by cancelling the task alone: on Python 3.11 a cancel that
+        meets a wake-up inside asyncio.wait_for can be swallowed, and the task would run on."""
         self.broadcaster.wake = None
         self._stopping.set()
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            done, _pending = await asyncio.wait({self._task}, timeout=5)
+            if not done:
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=5)
         if self._listener is not None:
             await asyncio.to_thread(self._listener.join, 3)
 
@@ -152,13 +154,13 @@ class LogFeed:
 
     async def _run(self) -> None:
         delay = self.idle_seconds
-        # Not `while True`: on Python 3.11 asyncio.wait_for can swallow a cancellation that arrives as
-        # its awaitable finishes, and stop() would then wait for this task forever.
         while not self._stopping.is_set():
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
             except TimeoutError:
                 pass
+            if self._stopping.is_set():
+                return
             self._wake.clear()
             began = time.monotonic()
             try:
@@ -171,7 +173,7 @@ class LogFeed:
                 self.broadcaster.deliver(change)
             self._delivered = step.floor
             if step.mappings is not None and self.on_mappings is not None:
-                self.on_mappings(step.mappings)
+                self.on_mappings(step.mappings, step.floor)  # rows as of a snapshot final up to floor
             delay = WAITING_SECONDS if self.tracker.waiting else self.idle_seconds
             if (pause := MIN_STEP_SECONDS - (time.monotonic() - began)) > 0:
                 await asyncio.sleep(pause)

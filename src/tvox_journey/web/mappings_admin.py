@@ -150,18 +150,20 @@ async def _change(
     now = resources.now()
     file = resources.mappings.file
 
-    def write(conn: Connection) -> Table | str:
+    def write(conn: Connection) -> tuple[Table, int] | str:
         clash = Mappings(file, preview(mapping_store.all_rows(conn))).clash(route)
         if clash is not None:
             return clash.message
         edit(conn)
-        services.record_action(conn, actor=actor, action=action, details=details, now=now)
-        return mapping_store.all_rows(conn)
+        seq = services.record_action(conn, actor=actor, action=action, details=details, now=now)
+        return mapping_store.all_rows(conn), seq
 
-    rows = await resources.writer.run(write)
-    if isinstance(rows, str):
-        return rows
-    resources.mappings = resources.mappings.with_rows(rows)
+    written = await resources.writer.run(write)
+    if isinstance(written, str):
+        return written
+    rows, seq = written
+    if seq >= resources.mappings_seq:  # other processes get it through the log follower (web/feed.py)
+        resources.mappings, resources.mappings_seq = resources.mappings.with_rows(rows), seq
     return None
 
 
