@@ -54,14 +54,15 @@ def excerpt(
     """The first pairs (the last one cut), then the first body bytes, that fit in `limit` bytes as stored."""
     kept: list[tuple[str, str]] = []
     used = 2  # the list's brackets
-    for name, value in params:
-        room = limit - used - 6  # a pair's brackets and separators
+    for i, (name, value) in enumerate(params):
+        overhead = 4 + (2 if i else 0)  # a pair's brackets and its ", ", and the ", " before it
+        room = limit - used - overhead
         if room < 4:  # not even two empty strings
             break
         name_part = _cut(name, room - 2)
         value_part = _cut(value, room - _json_cost(name_part))
         kept.append((name_part, value_part))
-        used += 6 + _json_cost(name_part) + _json_cost(value_part)
+        used += overhead + _json_cost(name_part) + _json_cost(value_part)
         if (name_part, value_part) != (name, value):
             break
     if len(kept) < len(params) or kept[-1:] != list(params[-1:]):
