@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.run import POSTGRES_URL, RESULTS, _ms, machine, postgres_schema, traffic
-from bench.servers import free_port
+from bench.servers import product_server
 from tvox_journey.traffic.clients import ClientKind, Target
 from tvox_journey.traffic.expected import expected_journeys
 from tvox_journey.traffic.player import play, run
@@ -76,32 +74,9 @@ def _machine_busy() -> float:
 
 @contextmanager
 def served(database_url: str, workers: int, log_path: Path) -> Iterator[tuple[str, int]]:
-    port = free_port()
-    env = {**os.environ, "TVOX_JOURNEY_DATABASE_URL": database_url}
-    command = [sys.executable, "-m", "tvox_journey", "serve", "--port", str(port), "--workers", str(workers)]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            import httpx
-
-            deadline = time.monotonic() + 120
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"server exited with {process.returncode}; see {log_path}")
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not answer; see {log_path}")
-                time.sleep(0.2)
-            time.sleep(1.0 * workers)  # every worker up (the first to answer may be alone)
-            yield base, process.pid
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    with product_server(database_url, log_path, workers=workers) as server:
+        time.sleep(1.0 * workers)  # every worker up (the first to answer may be alone)
+        yield server.base_url, server.pid
 
 
 def measure(

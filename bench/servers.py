@@ -72,11 +72,15 @@ def _process(command: list[str], env: dict[str, str], log_path: Path, port: int)
 
 
 @contextmanager
-def product_server(database_url: str, log_path: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
+def product_server(
+    database_url: str, log_path: Path, env: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[Server]:
     """`tvox-journey serve` on a free loopback port, as an operator would run it."""
     port = free_port()
     environment = {**os.environ, "TVOX_JOURNEY_DATABASE_URL": database_url, **(env or {})}
     command = [sys.executable, "-m", "tvox_journey", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     with _process(command, environment, log_path, port) as server:
         yield server
 

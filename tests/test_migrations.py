@@ -35,18 +35,22 @@ from tvox_journey.store.migrate import (
 from tvox_journey.store.schema import event_log, metadata
 
 
-def test_upgrade_on_an_empty_database_matches_the_declared_schema(db_url: str) -> None:
-    upgrade(db_url)
-    assert current_revision(db_url) == head_revision()
-    engine = make_migration_engine(db_url)
+def schema_differences(url: str) -> list[object]:
+    """What differs between the migrated database and the declared schema (store/schema.py)."""
+    engine = make_migration_engine(url)
     try:
         with engine.connect() as conn:
-            differences = compare_metadata(
-                MigrationContext.configure(conn, opts={"compare_type": True}), metadata
+            return list(
+                compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
             )
     finally:
         engine.dispose()
-    assert differences == []
+
+
+def test_upgrade_on_an_empty_database_matches_the_declared_schema(db_url: str) -> None:
+    upgrade(db_url)
+    assert current_revision(db_url) == head_revision()
+    assert schema_differences(db_url) == []
 
 
 def test_upgrade_twice_is_harmless(db_url: str) -> None:
@@ -68,15 +72,7 @@ def test_downgrade_to_base_and_upgrade_again_gives_the_declared_schema(db_url: s
     assert left == set()
     upgrade(db_url)
     assert current_revision(db_url) == head_revision()
-    engine = make_migration_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            differences = compare_metadata(
-                MigrationContext.configure(conn, opts={"compare_type": True}), metadata
-            )
-    finally:
-        engine.dispose()
-    assert differences == []
+    assert schema_differences(db_url) == []
 
 
 def _event(call_id: str, action: Action, when: datetime) -> CallEvent:
