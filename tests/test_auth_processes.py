@@ -36,11 +36,14 @@ def test_sixty_concurrent_wrong_passwords_check_exactly_five(db_url: str, tmp_pa
         assert asyncio.run(_guesses(base, 60)) == Counter({401: 5, 429: 55})
 
 
-def _log_in(client: httpx.Client) -> None:
-    form = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+def _csrf(client: httpx.Client, page: str) -> str:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(page).text)
     assert token is not None
-    data = {"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": html.unescape(token.group(1))}
+    return html.unescape(token.group(1))
+
+
+def _log_in(client: httpx.Client, username: str = "admin", password: str = ADMIN_PASSWORD) -> None:
+    data = {"username": username, "password": password, "csrf_token": _csrf(client, "/login")}
     assert client.post("/login", data=data).status_code == 303
 
 
@@ -73,6 +76,39 @@ def test_three_processes_share_the_throttle_the_secret_key_and_the_end_of_a_sess
         for base in (*bases, *bases[:2]):  # five wrong passwords spread over the three
             assert httpx.get(f"{base}{API}", auth=("admin", "wrong")).status_code == 401
         assert httpx.get(f"{bases[2]}{API}", auth=("admin", ADMIN_PASSWORD)).status_code == 429
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_role_changed_on_one_process_applies_on_the_others_at_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    upgrade(postgres_url)
+    contact = {"name": "Mario", "surname": "Rossi", "numbers": ["0452224600"]}
+    with ExitStack() as stack:
+        bases = [
+            stack.enter_context(running_server(postgres_url, env=ENV, log_path=tmp_path / f"{n}.log"))
+            for n in range(3)
+        ]
+        html_headers = {"Accept": "text/html"}
+        admin = stack.enter_context(httpx.Client(base_url=bases[0], headers=html_headers))
+        _log_in(admin)
+        form = {"username": "ops", "password": "ops-password-123", "role": "agent"}
+        added = admin.post("/admin/users", data=form | {"csrf_token": _csrf(admin, "/admin/users")})
+        assert added.status_code == 303
+        ops = stack.enter_context(httpx.Client(base_url=bases[1], headers=html_headers))
+        _log_in(ops, "ops", "ops-password-123")
+        assert ops.get("/contacts").status_code == 200
+        basic = ("ops", "ops-password-123")
+        assert httpx.post(f"{bases[2]}{API}", json=contact, auth=basic).status_code == 201  # agents write
+
+        changed = admin.post(
+            "/admin/users/ops/role", data={"role": "viewer", "csrf_token": _csrf(admin, "/admin/users")}
+        )
+        assert changed.status_code == 303
+        assert ops.get("/contacts").status_code == 303  # the session ended, on another process
+        assert httpx.post(f"{bases[2]}{API}", json=contact, auth=basic).status_code == 403  # cached Basic too
+        assert httpx.get(f"{bases[2]}{API}", auth=basic).status_code == 200  # a viewer still reads
 
 
 @pytest.mark.slow
