@@ -60,6 +60,60 @@ def test_use_cases_never_import_the_web_or_live_layers(module: str) -> None:
     }
 
 
+# The rooms of `web/` (docs/architecture.md) -> the other rooms each may import. The order is a
+# ladder: a room imports only rooms above it in this list, so no two rooms depend on each other.
+WEB_ROOMS: dict[str, set[str]] = {
+    "tasks": set(),  # the process's background work: the log follower, the pruning
+    "deps": {"tasks"},  # the resources a request may use
+    "responses": set(),  # the error shapes
+    "security": {"deps", "responses"},
+    "webhooks": {"deps", "responses", "security"},
+    "api": {"deps", "responses", "security"},
+    "pages": {"deps", "responses", "security", "tasks"},
+    "guard": {"deps", "responses", "webhooks"},  # refusals are logged as the webhooks log them
+    "errors": {"deps", "responses", "webhooks"},
+    "health": {"deps"},
+    "app": {
+        "tasks",
+        "deps",
+        "responses",
+        "security",
+        "webhooks",
+        "api",
+        "pages",
+        "guard",
+        "errors",
+        "health",
+    },
+}
+
+
+def _room(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["tvox_journey", "web"] else None
+
+
+def test_every_module_of_web_is_in_a_room_the_rules_name() -> None:
+    rooms = {_room(m) for m in module_graph()} - {None}
+    assert rooms == set(WEB_ROOMS)
+
+
+def test_rooms_of_web_import_only_the_rooms_their_rule_allows() -> None:
+    problems = sorted(
+        f"{module} -> {target}"
+        for module, targets in module_graph().items()
+        if (room := _room(module))
+        for target in targets
+        if (other := _room(target)) and other != room and other not in WEB_ROOMS[room]
+    )
+    assert problems == []
+
+
+def test_the_rules_of_web_form_a_ladder() -> None:
+    order = list(WEB_ROOMS)
+    assert [r for r in order for other in WEB_ROOMS[r] if order.index(other) > order.index(r)] == []
+
+
 def _cli_imports(path: Path) -> list[str]:
     """What a file takes from `tvox_journey.cli` beyond the app, `main` and command modules."""
     tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -10,7 +10,7 @@ from tvox_journey import accounts
 from tvox_journey.accounts import AccountError
 from tvox_journey.store import users as user_store
 from tvox_journey.store.schema import event_log
-from tvox_journey.web.admin_users import _change
+from tvox_journey.web.pages.users import _change
 
 
 def counts(client: TestClient) -> tuple[int, int]:

@@ -24,7 +24,7 @@ from tvox_journey.store import login_attempts
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import login_attempts as login_attempts_table
 from tvox_journey.web.app import create_app
-from tvox_journey.web.throttle import HashGate, ServerBusy
+from tvox_journey.web.security.throttle import HashGate, ServerBusy
 
 MakeUser = Callable[..., str]
 API = "/api/v1/contacts"

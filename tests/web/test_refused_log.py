@@ -21,7 +21,7 @@ from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import event_log
 from tvox_journey.web.app import create_app
-from tvox_journey.web.retention import keep_pruning
+from tvox_journey.web.tasks.retention import keep_pruning
 
 TVOX = ("tvox", "Webhook-Secret-1")
 RING = "dateTime=2020-11-20T10:24:08.674Z&callId=c1&agent=op1&service=cc&callerNumber=0452224600"
@@ -232,7 +232,14 @@ def test_the_pruning_task_ends_when_told_to_stop_even_when_its_cancellation_is_l
 
         async def run_then_stop_without_cancelling() -> None:
             stop = asyncio.Event()
-            task = asyncio.create_task(keep_pruning(app.state.resources, stop, every=3600))
+            task = asyncio.create_task(
+                keep_pruning(
+                    app.state.resources.writer,
+                    app.state.resources.settings.refused_log_retention_days,
+                    stop,
+                    every=3600,
+                )
+            )
             await asyncio.sleep(0.2)  # its first round is done: it waits an hour for the next
             stop.set()
             await asyncio.wait_for(task, 5)

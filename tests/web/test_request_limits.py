@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.web.pages_helpers import HTML, csrf_token
 
 from tvox_journey.store import schema
-from tvox_journey.web.log_safety import escape_record_args
+from tvox_journey.web.guard.log_safety import escape_record_args
 
 LIMIT = 262144  # TVOX_JOURNEY_MAX_API_BODY_BYTES, default
 

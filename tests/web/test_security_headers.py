@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tvox_journey.settings import Settings
-from tvox_journey.web.security_headers import content_security_policy
+from tvox_journey.web.security.headers import content_security_policy
 
 TVOX_CLIENT = "'self' https://tvox.example.com"
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from tvox_journey.cli import app as cli_app
 from tvox_journey.settings import Settings
 from tvox_journey.store.schema import event_log, interactions
-from tvox_journey.web.webhook_auth import is_allowed_address, is_loopback, open_webhooks_problem
+from tvox_journey.web.webhooks.access import is_allowed_address, is_loopback, open_webhooks_problem
 
 CALL = "1605867847.783@d92061befe"
 RING = {

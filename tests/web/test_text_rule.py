@@ -21,8 +21,8 @@ from tests.web.pages_helpers import HTML, add_contact, csrf_token
 from tests.web.test_security_routes import concrete, endpoints
 
 from tvox_journey.store import schema
-from tvox_journey.web import text_rule
-from tvox_journey.web.request_guard import WEBHOOK, channel
+from tvox_journey.web.guard import text_rule
+from tvox_journey.web.guard.middleware import WEBHOOK, channel
 
 TEMPLATES = Path(__file__).parents[2] / "src" / "tvox_journey" / "web" / "templates"
 BAD = ("\x00", "\x1b[31m", "\n", "\x7f", "\x9b")

@@ -25,7 +25,7 @@ from tvox_journey.store.engine import make_database
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.traffic.clients import local_url, wait_until_up
 from tvox_journey.traffic.tutorial import play_tutorial
-from tvox_journey.web.webhook_auth import is_loopback
+from tvox_journey.web.webhooks.access import is_loopback
 
 # The tutorial's setting (../shared/reference/tutorial-contract.md, "Setting of the example").
 DEMO_CONTACT = ("Mario", "Rossi", "0452224600")

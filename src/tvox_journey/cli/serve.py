@@ -17,7 +17,7 @@ from tvox_journey.cli.options import DatabaseOption, load_settings
 from tvox_journey.settings import Settings
 from tvox_journey.store.migrate import SchemaTooNew, check_schema, upgrade
 from tvox_journey.web.app import create_app
-from tvox_journey.web.webhook_auth import open_webhooks_problem
+from tvox_journey.web.webhooks.access import open_webhooks_problem
 
 # How `serve --workers N` hands its settings (environment and command line) to the worker processes.
 _WORKER_SETTINGS = "TVOX_JOURNEY__WORKER_SETTINGS"

@@ -33,6 +33,8 @@ class Route:
 
 
 # Without these no event can be placed in a call's timeline or linked to a contact.
+# The number of the tutorial's contact, Mario Rossi: the demo seeds it and the card points to it.
+TUTORIAL_NUMBER = "0452224600"
 _REQUIRED = frozenset({"dateISO", "idlastcall", "id", "cli", "clid", "dnis"})
 
 

@@ -3,7 +3,7 @@
 Delivering never waits: a subscriber whose queue is full is marked lagging
 and catches up from the event log by sequence number.
 
-A server process follows the event log (web/feed.py): that follower delivers
+A server process follows the event log (web/tasks/feed.py): that follower delivers
 every change, of this process and of any other sharing the database, in
 sequence order and once. `publish`, called after a local commit, then only
 wakes the follower so the change is read back at once.

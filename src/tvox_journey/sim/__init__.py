@@ -4,13 +4,13 @@ Shared by the demo, the simulator and the tests. May import the standard
 library, `tvox_journey.domain` and `tvox_journey.ingest.contract` only.
 """
 
+from tvox_journey.ingest.contract import TUTORIAL_NUMBER
 from tvox_journey.sim.expected import legacy_replay
 from tvox_journey.sim.runs import Scenario, build_calls, contact_numbers
 from tvox_journey.sim.scenarios import (
     LEGACY_KINDS,
     TUTORIAL_AGENTS,
     TUTORIAL_HOST,
-    TUTORIAL_NUMBER,
     TUTORIAL_SERVICE,
     TUTORIAL_START,
     Call,

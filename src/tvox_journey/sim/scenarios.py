@@ -15,13 +15,12 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from tvox_journey.ingest.contract import TUTORIAL_ROUTES
+from tvox_journey.ingest.contract import TUTORIAL_NUMBER, TUTORIAL_ROUTES
 
 Method = Literal["GET", "POST"]
 
 # The setting of the tutorial: its contact, agents, service and TVox host id.
 TUTORIAL_START = datetime(2020, 11, 20, 10, 24, 8, 674000, tzinfo=UTC)  # its first ring
-TUTORIAL_NUMBER = "0452224600"
 TUTORIAL_AGENTS = ("op1", "op2")
 TUTORIAL_SERVICE = "customercare"
 TUTORIAL_HOST = "d92061befe"

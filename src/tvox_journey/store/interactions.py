@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -167,6 +170,28 @@ class Cursor:
         sort_at = stored.sort_at if stored.sort_at is not None else sort_at_of(stored.interaction)
         return cls(sort_at, stored.interaction.call_id)
 
+    def token(self) -> str:
+        """The cursor as opaque text: what the API's `cursor` and the card's `after` carry."""
+        raw = json.dumps([self.sort_at.isoformat(), self.call_id])
+        return base64.urlsafe_b64encode(raw.encode()).decode()
+
+    @classmethod
+    def from_token(cls, token: str) -> Cursor:
+        """The cursor `token()` made; ValueError for any other text."""
+        try:
+            sort_at, call_id = json.loads(base64.urlsafe_b64decode(token.encode()))
+            if not isinstance(sort_at, str) or not isinstance(call_id, str):
+                raise TypeError("a cursor is [sort time, call id]")
+            if _CONTROL.search(call_id) or len(call_id) > 255:
+                raise ValueError("no call id of ours")
+            call_id.encode("utf-8")  # a lone surrogate is no call id either (UnicodeEncodeError)
+            return cls(datetime.fromisoformat(sort_at), call_id)
+        except (ValueError, TypeError, OverflowError):
+            raise ValueError("not a cursor from this API") from None
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
 
 def journey(
     conn: Connection, number_keys: Sequence[str], *, limit: int = 50, after: Cursor | None = None
@@ -188,6 +213,21 @@ def journey(
             )
         )
     return [_stored(row) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class JourneyPage:
+    items: list[StoredInteraction]
+    next: Cursor | None  # None on the last page
+
+
+def journey_page(
+    conn: Connection, number_keys: Sequence[str], *, limit: int, after: Cursor | None = None
+) -> JourneyPage:
+    """A journey page and the cursor of the next: the one query behind the card and the API."""
+    rows = journey(conn, number_keys, limit=limit + 1, after=after)
+    items = rows[:limit]
+    return JourneyPage(items, Cursor.after(items[-1]) if len(rows) > limit and items else None)
 
 
 @dataclass(frozen=True)

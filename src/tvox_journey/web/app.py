@@ -18,19 +18,23 @@ from tvox_journey.settings import Settings
 from tvox_journey.store import changes
 from tvox_journey.store.engine import Timeouts, make_database
 from tvox_journey.store.migrate import check_schema, upgrade
-from tvox_journey.web import api, api_docs, api_search, export, health
+from tvox_journey.web import health
+from tvox_journey.web.api import contacts as api
+from tvox_journey.web.api import docs as api_docs
+from tvox_journey.web.api import export, interactions
+from tvox_journey.web.api import search as api_search
 from tvox_journey.web.deps import Resources
 from tvox_journey.web.errors import install_error_handlers
-from tvox_journey.web.feed import LogFeed
-from tvox_journey.web.log_safety import install_log_escaping
-from tvox_journey.web.mappings_admin import load_mappings
-from tvox_journey.web.mappings_admin import router as mappings_router
-from tvox_journey.web.native import native_router
-from tvox_journey.web.pages import install_pages
-from tvox_journey.web.request_guard import RequestGuard
-from tvox_journey.web.retention import keep_pruning
-from tvox_journey.web.security import create_first_admin, install_security, secret_key
-from tvox_journey.web.webhooks import tutorial_router
+from tvox_journey.web.guard.log_safety import install_log_escaping
+from tvox_journey.web.guard.middleware import RequestGuard
+from tvox_journey.web.pages import install_pages, login, users
+from tvox_journey.web.pages.mappings import load_mappings
+from tvox_journey.web.pages.mappings import router as mappings_router
+from tvox_journey.web.security.install import create_first_admin, install_security, secret_key
+from tvox_journey.web.tasks.feed import LogFeed
+from tvox_journey.web.tasks.retention import keep_pruning
+from tvox_journey.web.webhooks.native import native_router
+from tvox_journey.web.webhooks.tutorial import tutorial_router
 from tvox_journey.writer import BatchWriter
 
 log = logging.getLogger(__name__)
@@ -93,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             await create_first_admin(app, app.state.resources)
             pruning = asyncio.create_task(
-                keep_pruning(app.state.resources, stop_pruning), name="prune-refused"
+                keep_pruning(writer, settings.refused_log_retention_days, stop_pruning), name="prune-refused"
             )
             yield
         finally:
@@ -110,10 +114,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="tvox-journey",
         version=__version__,
         lifespan=lifespan,
-        docs_url=None,  # web/api_docs.py serves Swagger UI from vendored files
+        docs_url=None,  # web/api/docs.py serves Swagger UI from vendored files
         redoc_url=None,
         openapi_url="/api/openapi.json",
-        redirect_slashes=False,  # web/request_guard.py redirects, with a relative Location
+        redirect_slashes=False,  # web/guard/middleware.py redirects, with a relative Location
     )
     install_log_escaping()
     install_error_handlers(app)
@@ -121,11 +125,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestGuard, max_body_bytes=settings.max_api_body_bytes, max_query_bytes=settings.max_query_bytes
     )
     install_security(app, settings)
+    app.include_router(login.router, max_body_size=settings.max_api_body_bytes)
+    app.include_router(users.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(tutorial_router())
     app.include_router(native_router())
     app.include_router(api_search.router)
     app.include_router(mappings_router)
     app.include_router(api.router, max_body_size=settings.max_api_body_bytes)
+    app.include_router(interactions.router)
     app.include_router(health.router)
     app.include_router(api_docs.router)
     app.include_router(export.router)

@@ -8,14 +8,15 @@ from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
 from tvox_journey.ingest.mapping import Mappings
 from tvox_journey.live.broadcaster import Broadcaster
 from tvox_journey.services import NumberPolicy
 from tvox_journey.settings import Settings
 from tvox_journey.store.engine import Database
-from tvox_journey.web.feed import LogFeed
+from tvox_journey.store.interactions import Cursor
+from tvox_journey.web.tasks.feed import LogFeed
 from tvox_journey.writer import BatchWriter
 
 
@@ -51,3 +52,13 @@ def get_resources(request: Request) -> Resources:
 
 
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+def cursor_from(token: str | None) -> Cursor | None:
+    """The journey cursor a client sent back (API `cursor`, card `after`); 422 for one we did not make."""
+    if not token:
+        return None
+    try:
+        return Cursor.from_token(token)
+    except ValueError:
+        raise HTTPException(422, "cursor: not a cursor from this API") from None

@@ -19,32 +19,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
 from tvox_journey.web.deps import get_resources
-from tvox_journey.web.incoming import CLIENT_CLOSED
-from tvox_journey.web.refusals import log_refused
+from tvox_journey.web.responses import CLIENT_CLOSED, error_body, render_error
+from tvox_journey.web.webhooks.refusals import log_refused
 from tvox_journey.writer import StoreUnavailable
 
 log = logging.getLogger(__name__)
-
-
-def wants_html(request: Request) -> bool:
-    path = request.url.path
-    if path.startswith("/api/") or path.endswith(".json"):
-        return False
-    return "text/html" in request.headers.get("accept", "")
-
-
-def error_body(status_code: int, error: str) -> dict[str, object]:
-    """The canonical JSON error shape."""
-    return {"ok": False, "status": status_code, "error": error}
-
-
-async def render_error(request: Request, status_code: int, error: str) -> Response:
-    """An error page for browsers, the JSON shape for everything else."""
-    renderer = getattr(request.app.state, "render_error_page", None)
-    if renderer is not None and wants_html(request):
-        response: Response = await renderer(request, status_code, error)
-        return response
-    return JSONResponse(error_body(status_code, error), status_code=status_code)
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
@@ -96,7 +75,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 async def _client_gone(request: Request, exc: Exception) -> Response:
     # The client closed the connection before sending its whole body: nobody reads the answer, and it
-    # is no server error (webhooks log it as rejected in web/incoming.py before it gets here).
+    # is no server error (webhooks log it as rejected in web/webhooks/incoming.py before it gets here).
     log.info("client disconnected during %s %s", request.method[:16], request.url.path[:200])
     return Response(status_code=CLIENT_CLOSED)
 

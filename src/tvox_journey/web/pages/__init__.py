@@ -12,8 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from tvox_journey.settings import Settings
-from tvox_journey.web import stream
-from tvox_journey.web.pages import admin, board, card, contacts
+from tvox_journey.web.pages import admin, board, card, contacts, stream
 from tvox_journey.web.pages.errors import render_error_page
 from tvox_journey.web.pages.render import make_environment
 

@@ -16,8 +16,8 @@ from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import event_log
 from tvox_journey.store import interactions as interaction_store
 from tvox_journey.store.interactions import StoredInteraction
-from tvox_journey.web import i18n
 from tvox_journey.web.deps import Resources, ResourcesDep
+from tvox_journey.web.pages import i18n
 from tvox_journey.web.pages.common import Viewer
 from tvox_journey.web.pages.journey import Names, Row, journey_row
 from tvox_journey.web.pages.render import formatter, language, render

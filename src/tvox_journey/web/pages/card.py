@@ -12,14 +12,13 @@ from sqlalchemy import Connection
 
 from tvox_journey import services
 from tvox_journey.domain.contact import Contact
+from tvox_journey.ingest.contract import TUTORIAL_NUMBER
 from tvox_journey.live.broadcaster import Change
-from tvox_journey.sim import TUTORIAL_NUMBER
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import event_log
 from tvox_journey.store import interactions as interaction_store
-from tvox_journey.web import i18n
-from tvox_journey.web.api import decode_cursor, encode_cursor
-from tvox_journey.web.deps import Resources, ResourcesDep
+from tvox_journey.web.deps import Resources, ResourcesDep, cursor_from
+from tvox_journey.web.pages import i18n
 from tvox_journey.web.pages.common import (
     CSRF,
     PAGE_SIZE,
@@ -51,19 +50,18 @@ def card_context(
     request: Request, conn: Connection, resources: Resources, contact: Contact, after: str | None
 ) -> dict[str, Any]:
     """Everything the card shows below its title; the live fragment re-renders it."""
-    cursor = decode_cursor(after) if after else None
+    cursor = cursor_from(after)
     keys = contact.number_keys
     since = resources.now() - timedelta(days=30)
     stats = interaction_store.journey_stats(conn, keys, since=since)
-    page = interaction_store.journey(conn, keys, limit=PAGE_SIZE + 1, after=cursor)
-    more = len(page) > PAGE_SIZE
-    page = page[:PAGE_SIZE]
+    page = interaction_store.journey_page(conn, keys, limit=PAGE_SIZE, after=cursor)
     shared = _shared_numbers(conn, contact)
     names = Names.load(conn)
     fmt = formatter(request)
     translate = i18n.translator(language(request))
     rows = [
-        journey_row(s, names=names, fmt=fmt, translate=translate, ambiguous_keys=shared.keys()) for s in page
+        journey_row(s, names=names, fmt=fmt, translate=translate, ambiguous_keys=shared.keys())
+        for s in page.items
     ]
     return {
         "contact": contact,
@@ -71,7 +69,7 @@ def card_context(
         "rows": rows,
         "shared": shared,
         "after": after,
-        "next_cursor": encode_cursor(page[-1]) if more and page else None,
+        "next_cursor": page.next.token() if page.next else None,
         "tutorial_number": TUTORIAL_NUMBER,
         "has_tutorial_number": resources.policy.key(TUTORIAL_NUMBER) in keys,
     }

@@ -12,10 +12,10 @@ from tvox_journey.domain.contact import Contact
 from tvox_journey.live.broadcaster import Change
 from tvox_journey.services import SharedNumber
 from tvox_journey.store import contacts as contact_store
-from tvox_journey.web.auth import User, require
-from tvox_journey.web.csrf import verify_csrf
 from tvox_journey.web.deps import Resources
 from tvox_journey.web.pages.render import render
+from tvox_journey.web.security.csrf import verify_csrf
+from tvox_journey.web.security.identity import User, require
 
 Viewer = Annotated[User, Depends(require("viewer"))]
 Agent = Annotated[User, Depends(require("agent"))]

@@ -15,8 +15,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from tvox_journey.domain.events import Instant
 from tvox_journey.domain.numbers import format_number
-from tvox_journey.web import csrf, i18n
 from tvox_journey.web.deps import get_resources
+from tvox_journey.web.pages import i18n
+from tvox_journey.web.security import csrf
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LANG_COOKIE = "tvox_journey_lang"

@@ -22,10 +22,10 @@ from tvox_journey.accounts import AccountError
 from tvox_journey.store import event_log
 from tvox_journey.store import users as user_store
 from tvox_journey.store.event_log import Outcome
-from tvox_journey.web.auth import User, auth_state
 from tvox_journey.web.deps import Resources, ResourcesDep
 from tvox_journey.web.pages.common import CSRF, Admin
 from tvox_journey.web.pages.render import formatter, render
+from tvox_journey.web.security.identity import User, auth_state
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import interactions as interaction_store
-from tvox_journey.web.api import InteractionOut, interaction_out
-from tvox_journey.web.auth import require
+from tvox_journey.web.api.schemas import InteractionOut, interaction_out
 from tvox_journey.web.deps import ResourcesDep
+from tvox_journey.web.security.identity import require
 
 router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(require("viewer"))])
 

@@ -3,11 +3,11 @@
 A control character is a C0 control (U+0000-U+001F, tab and newlines included: no field of
 this app is multi-line), DEL (U+007F), a C1 control (U+0080-U+009F) or a lone surrogate
 (U+D800-U+DFFF, which JSON can carry and no database can store). NUL above all: PostgreSQL
-refuses it in text (a 500 if it got that far) and SQLite stores it. `web/request_guard.py`
+refuses it in text (a 500 if it got that far) and SQLite stores it. `web/guard/middleware.py`
 applies the rule to every path parameter, query parameter, form field and JSON string before
 any route runs; webhooks are recorded as received instead (the event log replaces NUL).
 
-The same characters are escaped (`\\x00`, `\\u2028`...) in the server log (`web/log_safety.py`).
+The same characters are escaped (`\\x00`, `\\u2028`...) in the server log (`web/guard/log_safety.py`).
 """
 
 from __future__ import annotations

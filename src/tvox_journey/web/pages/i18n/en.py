@@ -1,7 +1,7 @@
 """English: the same keys as `it.py` (a test keeps them equal)."""
 
 MESSAGES: dict[str, str] = {
-    # users, login, audit trail (issue 5: web/login.py, web/admin_users.py)
+    # users, login, audit trail (issue 5: web/pages/login.py, web/pages/users.py)
     "nav.users": "Users",
     "nav.audit": "Audit trail",
     "nav.mappings": "Variable mapping",

@@ -5,21 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from tvox_journey.web.auth import OptionalUser, check_password, end_session, start_session
 from tvox_journey.web.pages.common import CSRF
 from tvox_journey.web.pages.render import render
+from tvox_journey.web.security.identity import (
+    OptionalUser,
+    check_password,
+    end_session,
+    safe_next,
+    start_session,
+)
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELD = 1024
-
-
-def safe_next(target: str | None) -> str:
-    """A path on this site to go to after logging in ("/" for anything else)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    if len(target) > 2048 or any(ord(c) < 32 or ord(c) == 127 for c in target):
-        return "/"
-    return target
 
 
 def _login_page(

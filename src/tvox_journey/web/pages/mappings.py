@@ -162,7 +162,7 @@ async def _change(
     if isinstance(written, str):
         return written
     rows, seq = written
-    if seq >= resources.mappings_seq:  # other processes get it through the log follower (web/feed.py)
+    if seq >= resources.mappings_seq:  # other processes get it through the log follower (web/tasks/feed.py)
         resources.mappings, resources.mappings_seq = resources.mappings.with_rows(rows), seq
     return None
 

@@ -1,22 +1,23 @@
-"""Webhook routes: every request is logged; accepted events are folded; 2xx only after commit."""
+"""The webhook pipeline: authenticate, read, parse, record, reply. Every request is logged; accepted
+events are folded; the answer is 2xx only after the commit. Used by the tutorial and native routes."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 
 from tvox_journey.domain.events import Action, CallType
-from tvox_journey.ingest.contract import TUTORIAL_ROUTES, Route, route_event
+from tvox_journey.ingest.contract import Route, route_event
 from tvox_journey.ingest.errors import InvalidEvent
 from tvox_journey.live.broadcaster import Change
 from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.web.deps import get_resources
-from tvox_journey.web.incoming import Incoming, RequestProblem, read_incoming, received
-from tvox_journey.web.refusals import log_rejected, problem_response, remote_addr
-from tvox_journey.web.webhook_auth import check_webhook_access
+from tvox_journey.web.webhooks.access import check_webhook_access
+from tvox_journey.web.webhooks.incoming import Incoming, RequestProblem, read_incoming, received
+from tvox_journey.web.webhooks.refusals import log_rejected, problem_response, remote_addr
 
 
 @dataclass(frozen=True)
@@ -103,23 +104,3 @@ async def handle_webhook(request: Request, resolved: Resolved, incoming: Incomin
     if recorded.outcome != Outcome.DUPLICATE:
         resources.broadcaster.publish(Change(recorded.seq, recorded.call_id, recorded.number_key))
     return PlainTextResponse("ok")
-
-
-def _tutorial_endpoint(route: Route) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        # The effective mapping (default < mapping file < admin page), looked up per request.
-        mapping = get_resources(request).mappings.for_route(route.path)
-        resolved = Resolved(route.path, route.call_type, route.action, mapping, route.required)
-        return await handle_webhook(request, resolved)
-
-    return endpoint
-
-
-def tutorial_router() -> APIRouter:
-    """GET and POST for each tutorial path, with and without `.php`."""
-    router = APIRouter(include_in_schema=False)
-    for route in TUTORIAL_ROUTES.values():
-        endpoint = _tutorial_endpoint(route)
-        for path in (f"/{route.path}", f"/{route.path}.php"):
-            router.add_api_route(path, endpoint, methods=["GET", "POST"], name=f"{route.path}{path[-4:]}")
-    return router

@@ -2,7 +2,7 @@
 
 Routes depend on `CurrentUser` or `require(role)`. Without a user, a browser
 asking for a page is sent to /login?next=... and anything else gets a 401 JSON
-(`web/security.py` renders `NotAuthenticated`). Wrong credentials are a 401,
+(`web/security/install.py` renders `NotAuthenticated`). Wrong credentials are a 401,
 too many attempts a 429, too many password checks at once a 503. A
 state-changing request that a browser authenticated on its own (session
 cookie, remembered Basic credentials) must come from our own pages (Fetch
@@ -28,8 +28,8 @@ from tvox_journey.settings import Settings
 from tvox_journey.store import users as user_store
 from tvox_journey.store.users import StoredUser
 from tvox_journey.web.deps import get_resources
-from tvox_journey.web.sessions import SESSION_COOKIE, close_session, open_session, session_user
-from tvox_journey.web.throttle import (
+from tvox_journey.web.security.sessions import SESSION_COOKIE, close_session, open_session, session_user
+from tvox_journey.web.security.throttle import (
     HashGate,
     LoginThrottle,
     ServerBusy,
@@ -66,7 +66,7 @@ class NotAuthenticated(Exception):
 
 @dataclass
 class AuthState:
-    """Per-app authentication helpers (made by `web/security.py`)."""
+    """Per-app authentication helpers (made by `web/security/install.py`)."""
 
     passwords: Passwords
     throttle: LoginThrottle
@@ -298,3 +298,12 @@ def require(role: str) -> Callable[[User], User]:
         return user
 
     return check
+
+
+def safe_next(target: str | None) -> str:
+    """A path on this site to go to after logging in ("/" for anything else)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    if len(target) > 2048 or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return "/"
+    return target

@@ -15,9 +15,9 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from tvox_journey.settings import Settings
-from tvox_journey.web.auth import BASIC_CHALLENGE, parse_basic
 from tvox_journey.web.deps import Resources
-from tvox_journey.web.refusals import log_refused, problem_response
+from tvox_journey.web.security.identity import BASIC_CHALLENGE, parse_basic
+from tvox_journey.web.webhooks.refusals import log_refused, problem_response
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 

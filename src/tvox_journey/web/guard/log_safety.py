@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from tvox_journey.web.text_rule import CONTROL, escape_controls
+from tvox_journey.web.guard.text_rule import CONTROL, escape_controls
 
 _MARK = "_tvox_journey_escapes_controls"
 

@@ -14,7 +14,7 @@ from tvox_journey.services import Recorded
 from tvox_journey.store import refused
 from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.web.deps import Resources
-from tvox_journey.web.incoming import read_refused
+from tvox_journey.web.webhooks.incoming import read_refused
 
 
 def remote_addr(request: Request) -> str | None:

@@ -3,7 +3,7 @@
 The type and event come from the URI when it fixes them (path segments
 `/tvox/events/{type}/{event}`, or `?type=...&event=...` in the query string),
 else from the `eventtype` and `event` variables (ingest/native.py). Everything
-else goes through the same path as the tutorial routes (web/webhooks.py).
+else goes through the same path as the tutorial routes (web/webhooks/pipeline.py).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from tvox_journey.ingest.errors import InvalidEvent
 from tvox_journey.ingest.native import NATIVE_ROUTE, URI_EVENT, URI_TYPE, Hint, NativeKind, resolve
 from tvox_journey.ingest.parse import map_variables
 from tvox_journey.web.deps import get_resources
-from tvox_journey.web.incoming import Incoming
-from tvox_journey.web.refusals import log_rejected, problem_response
-from tvox_journey.web.webhooks import Resolved, handle_webhook, read_or_refuse, without
+from tvox_journey.web.webhooks.incoming import Incoming
+from tvox_journey.web.webhooks.pipeline import Resolved, handle_webhook, read_or_refuse, without
+from tvox_journey.web.webhooks.refusals import log_rejected, problem_response
 
 
 def _query_hint(request: Request, incoming: Incoming, name: str) -> tuple[str, str] | None:

@@ -7,8 +7,9 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import ClientDisconnect, Request
 
+from tvox_journey.web.responses import CLIENT_CLOSED
+
 FORM = "application/x-www-form-urlencoded"
-CLIENT_CLOSED = 499  # nginx's "client closed request": nobody reads the answer, the log row keeps it
 
 
 class RequestProblem(Exception):

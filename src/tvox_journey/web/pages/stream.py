@@ -3,7 +3,7 @@
 Each frame's `id` is an event log sequence number: every change up to it has
 been announced. A browser that reconnects sends it back as Last-Event-ID and
 the stream catches up from the event log, so nothing is missed while offline.
-Live changes come from the process's log follower (web/feed.py) through the
+Live changes come from the process's log follower (web/tasks/feed.py) through the
 broadcaster: every change of every process sharing the database, in sequence
 order, once; a stream itself never polls the database.
 
@@ -32,8 +32,8 @@ from tvox_journey.live.sse import format_frame
 from tvox_journey.store import changes as log_changes
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.web.deps import Resources, ResourcesDep
-from tvox_journey.web.feed import change_of
 from tvox_journey.web.pages.common import MAX_ID, Viewer
+from tvox_journey.web.tasks.feed import change_of
 
 router = APIRouter(include_in_schema=False)
 

@@ -5,7 +5,7 @@ One ASGI middleware, so a new route is covered without doing anything:
 - headers over `MAX_HEADER_BYTES` in all: `431`;
 - a query string over `max_query_bytes`: `414`;
 - a body over `max_api_body_bytes` (declared or streamed), webhooks excepted: `413`;
-- a control character (`web/text_rule.py`) in the path, a query parameter, a form field or a JSON
+- a control character (`web/guard/text_rule.py`) in the path, a query parameter, a form field or a JSON
   string, webhooks excepted: `422` naming the field;
 - a path that only exists with (or without) a trailing slash: `307` there, with a relative
   `Location` (Starlette's own redirect would name the client's `Host`).
@@ -13,7 +13,7 @@ One ASGI middleware, so a new route is covered without doing anything:
 Each refusal has its channel's shape: the JSON error for the API (`/api/...`, `*.json`), the
 error page for pages (JSON to clients that do not accept HTML), the webhook problem body for
 webhooks, which are also logged (as is any refused request to a path no route serves).
-Webhook bodies are read, limited and logged by `web/incoming.py`, and their values are recorded
+Webhook bodies are read, limited and logged by `web/webhooks/incoming.py`, and their values are recorded
 as received (the event log replaces NUL), so the text rule does not refuse them.
 """
 
@@ -32,9 +32,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tvox_journey.ingest.contract import find_tutorial_route
 from tvox_journey.ingest.native import NATIVE_ROUTE
 from tvox_journey.web.deps import get_resources
-from tvox_journey.web.errors import error_body, render_error
-from tvox_journey.web.refusals import log_rejected, problem_response
-from tvox_journey.web.text_rule import first_problem, json_strings
+from tvox_journey.web.guard.text_rule import first_problem, json_strings
+from tvox_journey.web.responses import error_body, render_error
+from tvox_journey.web.webhooks.refusals import log_rejected, problem_response
 from tvox_journey.writer import StoreUnavailable
 
 MAX_HEADER_BYTES = 65536
@@ -87,7 +87,7 @@ class RequestGuard:
             await self._refuse(scope, receive, send, refusal)
             return
         if channel(scope["path"]) == WEBHOOK and not scope["path"].endswith("/"):
-            await self.app(scope, receive, send)  # read, limited and logged by web/incoming.py
+            await self.app(scope, receive, send)  # read, limited and logged by web/webhooks/incoming.py
             return
         if route_match(scope) is Match.NONE:
             redirect = self._slash_redirect(scope)

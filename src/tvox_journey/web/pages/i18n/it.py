@@ -1,7 +1,7 @@
 """Italian, the default language: every text of the pages, by key."""
 
 MESSAGES: dict[str, str] = {
-    # users, login, audit trail (issue 5: web/login.py, web/admin_users.py)
+    # users, login, audit trail (issue 5: web/pages/login.py, web/pages/users.py)
     "nav.users": "Utenti",
     "nav.audit": "Registro attività",
     "nav.mappings": "Mappatura variabili",

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from tvox_journey import services
-from tvox_journey.web.auth import User, require
 from tvox_journey.web.deps import ResourcesDep
+from tvox_journey.web.security.identity import User, require
 
 router = APIRouter(tags=["export"])
 

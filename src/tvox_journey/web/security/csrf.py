@@ -22,8 +22,8 @@ from fastapi import HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup, escape
 
-from tvox_journey.web.auth import cookie_policy
 from tvox_journey.web.deps import get_resources
+from tvox_journey.web.security.identity import cookie_policy
 
 COOKIE = "tvox_journey_csrf"
 FIELD = "csrf_token"

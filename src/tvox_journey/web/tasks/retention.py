@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import suppress
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection
 
 from tvox_journey.store import refused
-from tvox_journey.web.deps import Resources
-from tvox_journey.writer import StoreUnavailable
+from tvox_journey.writer import BatchWriter, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -25,34 +24,34 @@ PRUNE_BATCH = 500
 PAUSE_BETWEEN_BATCHES = 0.05
 
 
-async def prune_refused(resources: Resources, *, batch: int = PRUNE_BATCH) -> int:
-    """Delete every rejected row older than the retention, `batch` rows per transaction; how many."""
-    days = resources.settings.refused_log_retention_days
+async def prune_refused(writer: BatchWriter, days: int, *, batch: int = PRUNE_BATCH) -> int:
+    """Delete every rejected row older than `days` (0: keep all), `batch` rows per transaction; how many."""
     if days == 0:
         return 0
-    cutoff = resources.now() - timedelta(days=days)
+    cutoff = datetime.now(UTC) - timedelta(days=days)
 
     def prune(conn: Connection) -> int:
         return refused.prune(conn, cutoff, batch)
 
     total = 0
     while True:
-        deleted = await resources.writer.run(prune)
+        deleted = await writer.run(prune)
         total += deleted
         if deleted < batch:
             return total
         await asyncio.sleep(PAUSE_BETWEEN_BATCHES)
 
 
-async def keep_pruning(resources: Resources, stop: asyncio.Event, every: float = PRUNE_EVERY_SECONDS) -> None:
+async def keep_pruning(
+    writer: BatchWriter, days: int, stop: asyncio.Event, every: float = PRUNE_EVERY_SECONDS
+) -> None:
     """Prune at start and then every `every` seconds until `stop` is set; a failure waits for the next
     round. (A stop event, not only a cancellation: on Python 3.11 asyncio.wait_for, used by the writer,
     can swallow a cancellation that arrives as its write commits.)"""
     while not stop.is_set():
         try:
-            deleted = await prune_refused(resources)
+            deleted = await prune_refused(writer, days)
             if deleted:
-                days = resources.settings.refused_log_retention_days
                 log.info("pruned %d rejected event-log rows older than %d days", deleted, days)
         except StoreUnavailable as error:
             log.warning("pruning rejected event-log rows: database unavailable (%s); next try later", error)

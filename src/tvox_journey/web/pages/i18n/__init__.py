@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from tvox_journey.web.i18n import en, it
+from tvox_journey.web.pages.i18n import en, it
 
 LANGUAGES = ("it", "en")
 DEFAULT = "it"

@@ -1,4 +1,6 @@
-"""What issue 5 adds to an app: security headers, authentication, login and user pages, first admin."""
+"""Security installed into the app: headers on every response, the authentication state and its
+refusal (a redirect to the login page, or a 401 with a Basic challenge), the first admin user and
+the secret key shared by every process."""
 
 from __future__ import annotations
 
@@ -13,12 +15,16 @@ from tvox_journey import accounts
 from tvox_journey.settings import Settings
 from tvox_journey.store import app_keys
 from tvox_journey.store.engine import Database
-from tvox_journey.web import admin_users, login
-from tvox_journey.web.auth import BASIC_CHALLENGE, AuthState, NotAuthenticated, make_auth_state
 from tvox_journey.web.deps import Resources
-from tvox_journey.web.errors import error_body, wants_html
-from tvox_journey.web.login import safe_next
-from tvox_journey.web.security_headers import SecurityHeadersMiddleware
+from tvox_journey.web.responses import error_body, wants_html
+from tvox_journey.web.security.headers import SecurityHeadersMiddleware
+from tvox_journey.web.security.identity import (
+    BASIC_CHALLENGE,
+    AuthState,
+    NotAuthenticated,
+    make_auth_state,
+    safe_next,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +45,10 @@ async def _not_authenticated(request: Request, exc: Exception) -> Response:
 
 
 def install_security(app: FastAPI, settings: Settings) -> None:
-    """Headers on every response, the authentication state, and the login and user admin routes."""
+    """Headers on every response, the authentication state and what answers a request without it."""
     app.state.auth = make_auth_state(settings)
     app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
-    app.include_router(login.router, max_body_size=settings.max_api_body_bytes)
-    app.include_router(admin_users.router, max_body_size=settings.max_api_body_bytes)
 
 
 def app_auth_state(app: FastAPI) -> AuthState:

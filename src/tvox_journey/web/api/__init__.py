@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1: models, contacts and journeys, interactions, search, export, docs."""

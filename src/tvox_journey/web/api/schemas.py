@@ -1,0 +1,125 @@
+"""The JSON API's models, and how stored rows become them. Pydantic models live here and nowhere else
+in the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from tvox_journey.domain.contact import Contact
+from tvox_journey.domain.events import Instant
+from tvox_journey.domain.interaction import Interaction, TransferLeg
+from tvox_journey.store.interactions import StoredInteraction
+
+
+class NumberOut(BaseModel):
+    raw: str
+    normalized: str
+
+
+# Printable text only: a control character (NUL above all) in a name is a client error.
+PlainText = Annotated[str, Field(max_length=255, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+class ContactIn(BaseModel):
+    name: PlainText = ""
+    surname: PlainText = ""
+    company: PlainText | None = None
+    numbers: list[Annotated[str, Field(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")]] = Field(
+        default_factory=list, max_length=20
+    )
+
+
+class ContactOut(BaseModel):
+    id: int
+    name: str
+    surname: str
+    company: str | None
+    numbers: list[NumberOut]
+
+
+class LegOut(BaseModel):
+    agent: str | None
+    kind: str
+    transferred_at: datetime
+    answered_at: datetime
+    ended_at: datetime | None
+
+
+class InteractionOut(BaseModel):
+    call_id: str
+    kind: str
+    direction: str
+    outcome: str
+    number: str | None
+    number_normalized: str | None
+    agent: str | None
+    service: str | None
+    started_at: datetime | None
+    answered_at: datetime | None
+    ended_at: datetime | None
+    wait_seconds: float | None
+    talk_seconds: float | None
+    transfers: list[LegOut]
+    channel: str | None
+    campaign_id: str | None
+    list_id: str | None
+    popups: dict[str, str]
+    event_count: int
+
+
+class JourneyOut(BaseModel):
+    contact_id: int
+    items: list[InteractionOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next (older) page")
+
+
+def _at(instant: Instant | None) -> datetime | None:
+    return instant.at if instant else None
+
+
+def _leg_out(leg: TransferLeg) -> LegOut:
+    return LegOut(
+        agent=leg.agent,
+        kind=leg.kind.value,
+        transferred_at=leg.transferred.at,
+        answered_at=leg.effective_answer.at,
+        ended_at=_at(leg.ended),
+    )
+
+
+def interaction_out(stored: StoredInteraction) -> InteractionOut:
+    i: Interaction = stored.interaction
+    return InteractionOut(
+        call_id=i.call_id,
+        kind=i.kind.value,
+        direction=i.direction.value,
+        outcome=i.outcome.value,
+        number=i.number,
+        number_normalized=stored.number_key,
+        agent=i.agent,
+        service=i.service,
+        started_at=_at(i.started),
+        answered_at=_at(i.answered),
+        ended_at=_at(i.final_end),
+        wait_seconds=i.wait_seconds,
+        talk_seconds=i.talk_seconds,
+        transfers=[_leg_out(leg) for leg in i.legs],
+        channel=i.channel,
+        campaign_id=i.campaign_id,
+        list_id=i.list_id,
+        popups=dict(i.popups),
+        event_count=i.event_count,
+    )
+
+
+def contact_out(contact: Contact) -> ContactOut:
+    return ContactOut(
+        id=contact.id,
+        name=contact.name,
+        surname=contact.surname,
+        company=contact.company,
+        numbers=[NumberOut(raw=n.raw, normalized=n.key) for n in contact.numbers],
+    )

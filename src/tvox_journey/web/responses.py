@@ -1,0 +1,29 @@
+"""The error shapes every channel answers with: the JSON error body, or an error page for browsers."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+CLIENT_CLOSED = 499  # nginx's "client closed request": nobody reads the answer, the log row keeps it
+
+
+def wants_html(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith("/api/") or path.endswith(".json"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def error_body(status_code: int, error: str) -> dict[str, object]:
+    """The canonical JSON error shape."""
+    return {"ok": False, "status": status_code, "error": error}
+
+
+async def render_error(request: Request, status_code: int, error: str) -> Response:
+    """An error page for browsers, the JSON shape for everything else."""
+    renderer = getattr(request.app.state, "render_error_page", None)
+    if renderer is not None and wants_html(request):
+        response: Response = await renderer(request, status_code, error)
+        return response
+    return JSONResponse(error_body(status_code, error), status_code=status_code)

@@ -1,0 +1,1 @@
+"""Who is asking: identity and roles, sessions, the login throttle, CSRF, security headers."""

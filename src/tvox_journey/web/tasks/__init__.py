@@ -1,0 +1,1 @@
+"""The background work of a server process: the log follower and the pruning of refused requests."""

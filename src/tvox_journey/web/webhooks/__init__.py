@@ -1,0 +1,1 @@
+"""The webhook pipeline (read, authenticate, parse, record, reply), the tutorial and native routes."""
