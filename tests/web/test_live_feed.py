@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
 from tests.web.pages_helpers import ring
 from tests.web.test_mappings import RING, app_settings, post_form
 from tests.web.test_pages_stream import frames
@@ -84,3 +85,44 @@ def test_a_mapping_saved_in_one_process_applies_in_another_within_a_second(db_ur
         with other.db.read.connect() as conn:
             stored = interactions.get(conn, "c1")
         assert stored is not None and stored.interaction.number == NUMBER
+
+
+def _listening_backends(conn: Connection, channel: str) -> set[int]:
+    rows = conn.execute(
+        text("SELECT pid FROM pg_stat_activity WHERE query = :listen"),
+        {"listen": f'LISTEN "{channel}"'},
+    )
+    pids = {int(pid) for (pid,) in rows}
+    conn.commit()  # pg_stat_activity is read once per transaction
+    return pids
+
+
+def test_a_lost_listen_connection_comes_back_and_nothing_written_meanwhile_is_missed(
+    postgres_url: str,
+) -> None:
+    """The LISTEN connections of both processes are cut (as by a PostgreSQL restart or a network
+    failure); changes written while they reconnect reach the other process's stream, once, in order."""
+    settings = app_settings(postgres_url)
+    with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
+        one.auth = two.auth = ("admin", "admin-password-for-tests")
+        resources = one.app.state.resources  # type: ignore[attr-defined]
+        channel = resources.feed.channel
+        with resources.db.write.connect() as admin:
+            deadline = time.monotonic() + 10
+            while len(cut := _listening_backends(admin, channel)) < 2:
+                assert time.monotonic() < deadline, "both processes listen"
+                time.sleep(0.05)
+            with one.stream("GET", "/events?scope=all") as response:
+                stream = frames(response.iter_lines())
+                assert next(stream)["event"] == "ready"
+                admin.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM unnest(:pids) AS pid"), {"pids": list(cut)}
+                )
+                for n in range(5):
+                    ring(two, f"cut.{n}@x", f"2024-01-10T09:00:0{n}.000Z")
+                seqs = change_seqs(stream, 5)
+            while len(back := _listening_backends(admin, channel)) < 2:
+                assert time.monotonic() < deadline + 10, "both processes listen again"
+                time.sleep(0.05)
+    assert seqs == sorted(seqs) and len(set(seqs)) == 5
+    assert not back & cut  # new connections, not the ones cut
