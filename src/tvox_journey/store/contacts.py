@@ -71,6 +71,41 @@ def create(
     return int(contact_id)
 
 
+def create_many(
+    conn: Connection,
+    new: Sequence[tuple[str, str, str | None, Sequence[ContactNumber]]],
+    *,
+    now: datetime,
+) -> list[int]:
+    """Insert contacts (name, surname, company, numbers) in two statements; their ids, in order."""
+    if not new:
+        return []
+    rows = [
+        {"name": storable(name), "surname": storable(surname), "company": storable(company),
+         "created_at": now, "updated_at": now}
+        for name, surname, company, _numbers in new
+    ]  # fmt: skip
+    statement = insert(contacts).returning(contacts.c.id, sort_by_parameter_order=True)
+    ids = [int(i) for i in conn.execute(statement, rows).scalars()]
+    number_rows = []
+    for contact_id, (*_fields, numbers) in zip(ids, new, strict=True):
+        seen: set[str] = set()
+        for position, number in enumerate(numbers):
+            if number.key not in seen:
+                seen.add(number.key)
+                number_rows.append(
+                    {
+                        "contact_id": contact_id,
+                        "raw": number.raw,
+                        "number_key": number.key,
+                        "position": position,
+                    }
+                )
+    if number_rows:
+        conn.execute(insert(contact_numbers), number_rows)
+    return ids
+
+
 def update_contact(
     conn: Connection,
     contact_id: int,
@@ -102,6 +137,28 @@ def get(conn: Connection, contact_id: int) -> Contact | None:
     rows = conn.execute(select(contacts).where(contacts.c.id == contact_id)).all()
     found = _contacts(conn, rows)
     return found[0] if found else None
+
+
+def get_many(conn: Connection, ids: Sequence[int]) -> dict[int, Contact]:
+    """The contacts with these ids (those that exist), by id."""
+    found: dict[int, Contact] = {}
+    for start in range(0, len(ids), 500):
+        rows = conn.execute(select(contacts).where(contacts.c.id.in_(ids[start : start + 500]))).all()
+        found |= {c.id: c for c in _contacts(conn, rows)}
+    return found
+
+
+def owners(conn: Connection, number_keys: Sequence[str]) -> dict[str, set[int]]:
+    """For each of these number keys that some contact has: the ids of the contacts that have it."""
+    found: dict[str, set[int]] = {}
+    for start in range(0, len(number_keys), 500):
+        chunk = number_keys[start : start + 500]
+        query = select(contact_numbers.c.number_key, contact_numbers.c.contact_id).where(
+            contact_numbers.c.number_key.in_(chunk)
+        )
+        for key, contact_id in conn.execute(query):
+            found.setdefault(key, set()).add(int(contact_id))
+    return found
 
 
 def with_number(conn: Connection, number_key: str) -> list[Contact]:
