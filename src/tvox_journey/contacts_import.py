@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 from tvox_journey import services
 from tvox_journey.domain.contact import Contact, ContactNumber
 from tvox_journey.store import contacts as contact_store
-from tvox_journey.transfer.contacts_csv import ContactLine, LineProblem
+from tvox_journey.transfer.contacts_csv import ContactLine, LineProblem, problem
 
 Action = Literal["create", "update", "unchanged"]
 BATCH = 500  # lines a transaction: webhooks wait behind one batch at most
@@ -84,7 +84,7 @@ def plan(conn: Connection, lines: Sequence[ContactLine], policy: services.Number
         try:
             normalized.append((line, services.contact_numbers(line.numbers, policy)))
         except ValueError as error:
-            result.problems.append(LineProblem(line.line, f"numbers: {error}"))
+            result.problems.append(problem(line.line, "bad_number", error=error))
     owners = contact_store.owners(conn, sorted({n.key for _, numbers in normalized for n in numbers}))
     stored = contact_store.get_many(conn, sorted({i for ids in owners.values() for i in ids}))
     by_key: dict[str, int] = {}  # number key -> index in planned, for lines sharing a number
@@ -93,9 +93,7 @@ def plan(conn: Connection, lines: Sequence[ContactLine], policy: services.Number
         ids = set().union(*(owners.get(n.key, set()) for n in numbers))
         if len(ids) > 1:
             listed = ", ".join(str(i) for i in sorted(ids)[:5])
-            result.problems.append(
-                LineProblem(line.line, f"the numbers belong to {len(ids)} contacts ({listed})")
-            )
+            result.problems.append(problem(line.line, "several_contacts", count=len(ids), ids=listed))
             continue
         earlier = next((by_key[n.key] for n in numbers if n.key in by_key), None)
         if earlier is not None:

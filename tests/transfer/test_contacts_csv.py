@@ -53,9 +53,13 @@ def test_a_bad_line_is_reported_with_its_number_and_the_others_are_kept() -> Non
     ).encode()
     read = read_contacts_csv(data)
     assert [line.line for line in read.lines] == [2, 6]
+    assert [p.reason for p in read.problems] == [
+        "no phone number: a contact is found by its numbers",
+        "the name is longer than 255 characters",
+    ]
     assert read.problems == [
-        LineProblem(3, "no phone number: a contact is found by its numbers"),
-        LineProblem(5, "the name is longer than 255 characters"),
+        LineProblem(3, "no_number"),
+        LineProblem(5, "too_long", (("field", "name"), ("max", "255"))),
     ]
 
 

@@ -46,10 +46,33 @@ class ContactLine:
     numbers: tuple[str, ...]
 
 
+# Why a line is refused, by code: the English text (the pages translate the code).
+REASONS = {
+    "not_csv": "not CSV: {error}",
+    "fields": "{count} fields, the header has {header}",
+    "control": "a control character in the {field}",
+    "no_number": "no phone number: a contact is found by its numbers",
+    "too_long": "the {field} is longer than {max} characters",
+    "too_many_numbers": "{count} numbers, at most {max}",
+    "number_too_long": "a number longer than {max} characters: {number}",
+    "bad_number": "numbers: {error}",
+    "several_contacts": "the numbers belong to {count} contacts ({ids})",
+}
+
+
 @dataclass(frozen=True)
 class LineProblem:
     line: int
-    reason: str
+    code: str  # a key of REASONS
+    values: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def reason(self) -> str:
+        return REASONS[self.code].format(**dict(self.values))
+
+
+def problem(line: int, code: str, **values: object) -> LineProblem:
+    return LineProblem(line, code, tuple((k, str(v)) for k, v in values.items()))
 
 
 @dataclass(frozen=True)
@@ -149,7 +172,7 @@ def read_contacts_csv(data: bytes) -> ContactsCsv:
         except StopIteration:
             break
         except csv.Error as error:
-            problems.append(LineProblem(line, f"not CSV: {error}"))
+            problems.append(problem(line, "not_csv", error=error))
             continue
         if not any(v.strip() for v in row):
             continue
@@ -163,26 +186,26 @@ def read_contacts_csv(data: bytes) -> ContactsCsv:
 
 def _line(line: int, row: Sequence[str], fields: Sequence[str | None]) -> ContactLine | LineProblem:
     if len(row) > max(len(fields), MAX_LINE_FIELDS):
-        return LineProblem(line, f"{len(row)} fields, the header has {len(fields)}")
+        return problem(line, "fields", count=len(row), header=len(fields))
     values: dict[str, list[str]] = {}
     for value, field in zip(row, fields, strict=False):
         if field is not None and value.strip():
             if _control(value):
-                return LineProblem(line, f"a control character in the {field}")
+                return problem(line, "control", field=field)
             values.setdefault(field, []).append(_clean(value) if field == "number" else _text(value))
     numbers = tuple(values.get("number", []))
     name, surname = " ".join(values.get("name", [])), " ".join(values.get("surname", []))
     company = " ".join(values.get("company", [])) or None
     if not numbers:
-        return LineProblem(line, "no phone number: a contact is found by its numbers")
+        return problem(line, "no_number")
     for label, value in (("name", name), ("surname", surname), ("company", company or "")):
         if len(value) > MAX_TEXT:
-            return LineProblem(line, f"the {label} is longer than {MAX_TEXT} characters")
+            return problem(line, "too_long", field=label, max=MAX_TEXT)
     if len(numbers) > MAX_NUMBERS:
-        return LineProblem(line, f"{len(numbers)} numbers, at most {MAX_NUMBERS}")
+        return problem(line, "too_many_numbers", count=len(numbers), max=MAX_NUMBERS)
     long = next((n for n in numbers if len(n) > MAX_NUMBER_LENGTH), None)
     if long is not None:
-        return LineProblem(line, f"a number longer than {MAX_NUMBER_LENGTH} characters: {long[:20]!r}...")
+        return problem(line, "number_too_long", max=MAX_NUMBER_LENGTH, number=f"{long[:20]!r}...")
     return ContactLine(line, name, surname, company, numbers)
 
 
