@@ -27,7 +27,7 @@ from tvox_journey.web.deps import Resources
 from tvox_journey.web.errors import install_error_handlers
 from tvox_journey.web.guard.log_safety import install_log_escaping
 from tvox_journey.web.guard.middleware import RequestGuard
-from tvox_journey.web.pages import install_pages, login, users
+from tvox_journey.web.pages import contacts_import, install_pages, login, users
 from tvox_journey.web.pages.mappings import load_mappings
 from tvox_journey.web.pages.mappings import router as mappings_router
 from tvox_journey.web.security.install import create_first_admin, install_security, secret_key
@@ -122,7 +122,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_log_escaping()
     install_error_handlers(app)
     app.add_middleware(  # before install_security: the security headers go on its refusals too
-        RequestGuard, max_body_bytes=settings.max_api_body_bytes, max_query_bytes=settings.max_query_bytes
+        RequestGuard,
+        max_body_bytes=settings.max_api_body_bytes,
+        max_query_bytes=settings.max_query_bytes,
+        larger_bodies={"/contacts/import": contacts_import.MAX_BODY_BYTES},
     )
     install_security(app, settings)
     app.include_router(login.router, max_body_size=settings.max_api_body_bytes)

@@ -4,7 +4,8 @@ One ASGI middleware, so a new route is covered without doing anything:
 
 - headers over `MAX_HEADER_BYTES` in all: `431`;
 - a query string over `max_query_bytes`: `414`;
-- a body over `max_api_body_bytes` (declared or streamed), webhooks excepted: `413`;
+- a body over `max_api_body_bytes` (declared or streamed), webhooks excepted, or over its own limit on an
+  upload page (`/contacts/import`): `413`;
 - a control character (`web/guard/text_rule.py`) in the path, a query parameter, a form field or a JSON
   string, webhooks excepted: `422` naming the field;
 - a path that only exists with (or without) a trailing slash: `307` there, with a relative
@@ -20,6 +21,7 @@ as received (the event log replaces NUL), so the text rule does not refuse them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -73,10 +75,18 @@ def route_match(scope: Scope) -> Match:
 class RequestGuard:
     """See the module docstring."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_query_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_query_bytes: int,
+        larger_bodies: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_query_bytes = max_query_bytes
+        self.larger_bodies = dict(larger_bodies or {})  # path -> its own limit (an upload page)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,9 +131,10 @@ class RequestGuard:
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes | Refusal | None:
         """The whole body, or the 413 once it passes the limit (declared or streamed)."""
-        too_large = Refusal(413, f"body larger than {self.max_body_bytes} bytes")
+        limit = self.larger_bodies.get(scope["path"], self.max_body_bytes)
+        too_large = Refusal(413, f"body larger than {limit} bytes")
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
+        if declared.isdigit() and int(declared) > limit:
             return too_large
         chunks: list[bytes] = []
         size = 0
@@ -133,7 +144,7 @@ class RequestGuard:
                 return None
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 return too_large
             chunks.append(chunk)
             if not message.get("more_body", False):

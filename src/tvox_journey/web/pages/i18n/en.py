@@ -107,6 +107,48 @@ MESSAGES: dict[str, str] = {
     "home.popup_try": "Try a number",
     "home.popup_open": "Open",
     "contacts.new": "New contact",
+    "contacts.import": "Import from CSV",
+    "import.title": "Import contacts",
+    "import.lead": "Upload a CSV file exported by another CRM or a spreadsheet: you will see what each line "
+    "becomes before importing. A line with a number a contact already has updates that contact, the "
+    "others create new contacts.",
+    "import.file": "CSV file (at most {max} MB)",
+    "import.columns": "Columns recognized, in Italian or English: name, surname, company and one or more "
+    "number columns (phone, mobile, phone 2...). Comma, semicolon or tab separated; UTF-8 or "
+    "Windows-1252 (Excel).",
+    "import.preview": "Preview",
+    "import.preview_title": "Preview",
+    "import.done_title": "Import done",
+    "import.counts": "To create: {created} · to update: {updated} · unchanged: {unchanged} · "
+    "lines refused: {refused}",
+    "import.counts_done": "Created: {created} · updated: {updated} · unchanged: {unchanged} · "
+    "lines refused: {refused}",
+    "import.read": "{lines} lines read (encoding {encoding}, separator “{separator}”).",
+    "import.first_lines": "The first {n} lines",
+    "import.line": "Line",
+    "import.line_n": "Line {n}",
+    "import.becomes": "Becomes",
+    "import.action.create": "new contact",
+    "import.action.update": "updates the contact",
+    "import.action.unchanged": "unchanged",
+    "import.refused_title": "Lines refused ({n})",
+    "import.more_refused": "... and {n} more lines refused.",
+    "import.confirm": "Import {n} contacts",
+    "import.another": "Import another file",
+    "import.error_no_file": "Choose a CSV file to import.",
+    "import.error_too_large": "The file is larger than {max} MB: for larger files use the command "
+    "“tvox-journey contacts import”.",
+    "import.error_not_csv": "The file is not a contacts CSV:",
+    "import.problem.not_csv": "not valid CSV ({error})",
+    "import.problem.fields": "{count} fields, the header has {header}",
+    "import.problem.control": "a control character in the {field}",
+    "import.problem.no_number": "no phone number: a contact is found by its numbers",
+    "import.problem.too_long": "the {field} is longer than {max} characters",
+    "import.problem.too_many_numbers": "{count} numbers, at most {max}",
+    "import.problem.number_too_long": "a number longer than {max} characters: {number}",
+    "import.problem.bad_number": "not a number ({error})",
+    "import.problem.several_contacts": "the numbers belong to {count} different contacts ({ids}): "
+    "choosing which one to update is yours",
     "contacts.search": "Search",
     "contacts.search_placeholder": "Name, surname, company or number (any format)",
     "contacts.none_found": "No contact matches “{q}”.",

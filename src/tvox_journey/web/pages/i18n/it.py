@@ -111,6 +111,48 @@ MESSAGES: dict[str, str] = {
     "home.popup_open": "Apri",
     # contacts
     "contacts.new": "Nuovo contatto",
+    "contacts.import": "Importa da CSV",
+    "import.title": "Importa contatti",
+    "import.lead": "Carica un file CSV esportato da un altro CRM o da un foglio di calcolo: vedrai cosa "
+    "diventa ogni riga prima di importare. Una riga con un numero che un contatto ha già aggiorna quel "
+    "contatto, le altre creano nuovi contatti.",
+    "import.file": "File CSV (al massimo {max} MB)",
+    "import.columns": "Colonne riconosciute, in italiano o in inglese: nome, cognome, azienda e una o più "
+    "colonne di numeri (telefono, cellulare, telefono 2...). Separatore virgola, punto e virgola o "
+    "tabulazione; UTF-8 o Windows-1252 (Excel).",
+    "import.preview": "Anteprima",
+    "import.preview_title": "Anteprima",
+    "import.done_title": "Importazione completata",
+    "import.counts": "Da creare: {created} · da aggiornare: {updated} · invariati: {unchanged} · "
+    "righe scartate: {refused}",
+    "import.counts_done": "Creati: {created} · aggiornati: {updated} · invariati: {unchanged} · "
+    "righe scartate: {refused}",
+    "import.read": "{lines} righe lette (codifica {encoding}, separatore «{separator}»).",
+    "import.first_lines": "Le prime {n} righe",
+    "import.line": "Riga",
+    "import.line_n": "Riga {n}",
+    "import.becomes": "Diventa",
+    "import.action.create": "nuovo contatto",
+    "import.action.update": "aggiorna il contatto",
+    "import.action.unchanged": "invariato",
+    "import.refused_title": "Righe scartate ({n})",
+    "import.more_refused": "... e altre {n} righe scartate.",
+    "import.confirm": "Importa {n} contatti",
+    "import.another": "Importa un altro file",
+    "import.error_no_file": "Scegli un file CSV da importare.",
+    "import.error_too_large": "Il file supera {max} MB: per file più grandi usa il comando "
+    "«tvox-journey contacts import».",
+    "import.error_not_csv": "Il file non è un CSV di contatti:",
+    "import.problem.not_csv": "non è CSV valido ({error})",
+    "import.problem.fields": "{count} campi, l'intestazione ne ha {header}",
+    "import.problem.control": "un carattere di controllo nel campo {field}",
+    "import.problem.no_number": "nessun numero di telefono: un contatto si trova dai suoi numeri",
+    "import.problem.too_long": "il campo {field} supera i {max} caratteri",
+    "import.problem.too_many_numbers": "{count} numeri, al massimo {max}",
+    "import.problem.number_too_long": "un numero supera i {max} caratteri: {number}",
+    "import.problem.bad_number": "numero non valido ({error})",
+    "import.problem.several_contacts": "i numeri appartengono a {count} contatti diversi ({ids}): "
+    "scegli tu quale aggiornare",
     "contacts.search": "Cerca",
     "contacts.search_placeholder": "Nome, cognome, azienda o numero (in qualsiasi formato)",
     "contacts.none_found": "Nessun contatto corrisponde a «{q}».",
