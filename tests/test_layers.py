@@ -73,6 +73,7 @@ WEB_ROOMS: dict[str, set[str]] = {
     "guard": {"deps", "responses", "webhooks"},  # refusals are logged as the webhooks log them
     "errors": {"deps", "responses", "webhooks"},
     "health": {"deps"},
+    "metrics": {"deps", "guard", "webhooks"},
     "app": {
         "tasks",
         "deps",
@@ -84,7 +85,8 @@ WEB_ROOMS: dict[str, set[str]] = {
         "guard",
         "errors",
         "health",
-    },
+        "metrics",
+    },  # fmt: skip
 }
 
 

@@ -246,11 +246,16 @@ def test_a_process_killed_mid_load_loses_nothing_it_acknowledged(postgres_url: s
 def test_serve_workers_runs_several_processes_on_one_port(postgres_url: str, tmp_path: Path) -> None:
     """`serve --workers 3`: three worker processes, each with its own writer, behind one port."""
     requests = traffic(seed=13, calls=100)
-    with running_servers(postgres_url, 1, env=ENV, log_dir=tmp_path, workers=3) as (server,):
+    env = {**ENV, "TVOX_JOURNEY_METRICS_NETWORKS": "127.0.0.0/8"}
+    with running_servers(postgres_url, 1, env=env, log_dir=tmp_path, workers=3) as (server,):
         workers = children(server.popen.pid)
         statuses = play_round_robin(requests, [server.base], concurrency=16)
         assert set(statuses.values()) == {200}
         assert len(workers) == 3
+        # /metrics, whichever worker answers, counts the requests of all three.
+        for _ in range(3):
+            text = httpx.get(f"{server.base}/metrics").text
+            assert sample_sum(text, "tvox_journey_requests_total", 'channel="webhook"') == len(statuses)
         check = verify_database(
             postgres_url, expected_journeys(requests), since_seq=0, answered=len(statuses)
         )
@@ -258,6 +263,15 @@ def test_serve_workers_runs_several_processes_on_one_port(postgres_url: str, tmp
         # Each worker has its own connections to the database: three LISTEN connections, one per process.
         listeners = listening_backends(postgres_url)
         assert listeners >= 3
+
+
+def sample_sum(exposition: str, name: str, label: str) -> float:
+    """The sum of the samples of `name` whose labels include `label`, in Prometheus text format."""
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in exposition.splitlines()
+        if line.startswith(name + "{") and label in line
+    )
 
 
 def test_serve_workers_is_refused_on_sqlite(sqlite_url: str) -> None:

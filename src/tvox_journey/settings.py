@@ -170,6 +170,16 @@ class Settings(BaseSettings):
     writer_queue_max: int = Field(
         10000, ge=1, description="Most writes waiting for the database; past it a request is answered 503"
     )
+    # Monitoring (docs/operations.md, "Monitoring"): /metrics is off unless one of these is set.
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token a Prometheus scraper sends to read /metrics"
+    )
+    metrics_networks: Annotated[list[str], NoDecode] = Field(
+        [], description="Networks (CIDR) that may read /metrics without the token, comma-separated or JSON"
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Server log lines: text, or one JSON object a line with the request id (json)"
+    )
 
     @field_validator("default_region")
     @classmethod
@@ -179,7 +189,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown region {value!r}")
         return region
 
-    @field_validator("webhook_allow_networks", mode="before")
+    @field_validator("webhook_allow_networks", "metrics_networks", mode="before")
     @classmethod
     def _split_networks(cls, value: object) -> object:
         if isinstance(value, str):
@@ -191,7 +201,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("webhook_allow_networks")
+    @field_validator("webhook_allow_networks", "metrics_networks")
     @classmethod
     def _known_networks(cls, value: list[str]) -> list[str]:
         try:

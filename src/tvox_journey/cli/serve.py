@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -14,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from tvox_journey.cli import app
 from tvox_journey.cli.options import DatabaseOption, load_settings
+from tvox_journey.metrics import MULTIPROCESS_DIR
 from tvox_journey.settings import Settings
 from tvox_journey.store.migrate import SchemaTooNew, check_schema, upgrade
 from tvox_journey.web.app import create_app
@@ -90,7 +93,21 @@ def run_server(settings: Settings, *, allow_open_webhooks: bool = False, workers
         uvicorn.run(create_app(settings), **options)
         return
     os.environ[_WORKER_SETTINGS] = json.dumps(_settings_values(settings))
+    _shared_metrics_directory()
     uvicorn.run("tvox_journey.cli.serve:worker_app", factory=True, workers=workers, **options)
+
+
+def _shared_metrics_directory() -> None:
+    """Where the workers' metrics meet (tvox_journey/metrics.py): PROMETHEUS_MULTIPROC_DIR if set
+    (emptied of a previous run's values), else a new temporary directory."""
+    given = os.environ.get(MULTIPROCESS_DIR)
+    if not given:
+        os.environ[MULTIPROCESS_DIR] = tempfile.mkdtemp(prefix="tvox-journey-metrics-")
+        return
+    folder = Path(given)
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
 
 
 @app.command()

@@ -13,12 +13,13 @@ from fastapi import FastAPI
 from tvox_journey import __version__
 from tvox_journey.ingest.mapping import Table
 from tvox_journey.live.broadcaster import Broadcaster
+from tvox_journey.metrics import process_ended
 from tvox_journey.services import NumberPolicy
 from tvox_journey.settings import Settings
 from tvox_journey.store import changes
 from tvox_journey.store.engine import Timeouts, make_database
 from tvox_journey.store.migrate import check_schema, upgrade
-from tvox_journey.web import health
+from tvox_journey.web import health, metrics
 from tvox_journey.web.api import contacts as api
 from tvox_journey.web.api import docs as api_docs
 from tvox_journey.web.api import export, interactions
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await feed.stop()
             writer.stop()
             db.dispose()
+            process_ended()
 
     app = FastAPI(
         title="tvox-journey",
@@ -128,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         larger_bodies={"/contacts/import": contacts_import.MAX_BODY_BYTES},
     )
     install_security(app, settings)
+    app.add_middleware(metrics.MetricsMiddleware)  # outermost: counts every answer, refusals included
     app.include_router(login.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(users.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(tutorial_router())
@@ -137,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(interactions.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(api_docs.router)
     app.include_router(export.router)
     install_pages(app, settings)

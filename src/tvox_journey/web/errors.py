@@ -18,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
+from tvox_journey import metrics
 from tvox_journey.web.deps import get_resources
 from tvox_journey.web.responses import CLIENT_CLOSED, error_body, render_error
 from tvox_journey.web.webhooks.refusals import log_refused
@@ -63,6 +64,7 @@ async def _validation(request: Request, exc: Exception) -> Response:
 
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
+    metrics.DATABASE_ERRORS.inc()
     if not isinstance(exc, StoreUnavailable):  # a read: the database refused, timed out or vanished
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
     return await render_error(request, 503, "database unavailable")

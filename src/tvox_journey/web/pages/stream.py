@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -27,6 +28,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
+from tvox_journey import metrics
 from tvox_journey.live.broadcaster import Change
 from tvox_journey.live.sse import format_frame
 from tvox_journey.store import changes as log_changes
@@ -111,8 +113,18 @@ async def change_stream(
     lifetime_seconds: float = LIFETIME_SECONDS,
 ) -> AsyncIterator[str]:
     """Frames for `watch`, from `last_id` (None: from now) until the lifetime ends."""
+    await resources.feed.catch_up()
+    frames = _frames(resources, watch, last_id, heartbeat_seconds, lifetime_seconds)
+    with metrics.LIVE_STREAMS.track_inprogress():
+        async with aclosing(frames):  # a client gone ends the subscription now, not at garbage collection
+            async for frame in frames:
+                yield frame
+
+
+async def _frames(
+    resources: Resources, watch: Watch, last_id: int | None, heartbeat_seconds: float, lifetime_seconds: float
+) -> AsyncGenerator[str, None]:
     feed = resources.feed
-    await feed.catch_up()
     async with resources.broadcaster.subscribe() as subscription:
         # Subscribed before reading the floor (no await between): every change above it will arrive.
         cursor = feed.floor
