@@ -33,7 +33,9 @@ def test_an_oversized_api_body_is_the_json_413_either_way(client: TestClient, ch
     content = chunks(LIMIT) if chunked else b"x" * (LIMIT + 1)
     response = client.post("/api/v1/contacts", content=content, headers={"content-type": "application/json"})
     assert response.status_code == 413
-    assert response.json() == {"ok": False, "status": 413, "error": f"body larger than {LIMIT} bytes"}
+    body = response.json()
+    assert body.pop("request_id") == response.headers["x-request-id"]
+    assert body == {"ok": False, "status": 413, "error": f"body larger than {LIMIT} bytes"}
     assert response.headers["cache-control"] == "no-store"
 
 

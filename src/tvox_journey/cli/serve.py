@@ -20,6 +20,7 @@ from tvox_journey.metrics import MULTIPROCESS_DIR
 from tvox_journey.settings import Settings
 from tvox_journey.store.migrate import SchemaTooNew, check_schema, upgrade
 from tvox_journey.web.app import create_app
+from tvox_journey.web.guard.log_format import uvicorn_log_config
 from tvox_journey.web.webhooks.access import open_webhooks_problem
 
 # How `serve --workers N` hands its settings (environment and command line) to the worker processes.
@@ -89,6 +90,9 @@ def run_server(settings: Settings, *, allow_open_webhooks: bool = False, workers
         "server_header": False,
         "timeout_graceful_shutdown": 5,  # open live pages (SSE) must not hold a restart for long
     }
+    log_config = uvicorn_log_config(settings.log_format)
+    if log_config is not None:
+        options["log_config"] = log_config
     if workers == 1:
         uvicorn.run(create_app(settings), **options)
         return

@@ -28,6 +28,7 @@ from tvox_journey.web.deps import Resources
 from tvox_journey.web.errors import install_error_handlers
 from tvox_journey.web.guard.log_safety import install_log_escaping
 from tvox_journey.web.guard.middleware import RequestGuard
+from tvox_journey.web.guard.request_id import RequestIdMiddleware
 from tvox_journey.web.pages import contacts_import, install_pages, login, users
 from tvox_journey.web.pages.mappings import load_mappings
 from tvox_journey.web.pages.mappings import router as mappings_router
@@ -130,7 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         larger_bodies={"/contacts/import": contacts_import.MAX_BODY_BYTES},
     )
     install_security(app, settings)
-    app.add_middleware(metrics.MetricsMiddleware)  # outermost: counts every answer, refusals included
+    app.add_middleware(metrics.MetricsMiddleware)  # counts every answer, refusals included
+    app.add_middleware(RequestIdMiddleware)  # outermost: every answer and log line has the request's id
     app.include_router(login.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(users.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(tutorial_router())

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+
+# The id of the request being answered (web/guard/request_id.py sets it): in error bodies, the
+# X-Request-ID header and the server log, so a reply a user reports can be found in the log.
+REQUEST_ID: ContextVar[str | None] = ContextVar("tvox_journey_request_id", default=None)
 
 CLIENT_CLOSED = 499  # nginx's "client closed request": nobody reads the answer, the log row keeps it
 
@@ -16,8 +22,12 @@ def wants_html(request: Request) -> bool:
 
 
 def error_body(status_code: int, error: str) -> dict[str, object]:
-    """The canonical JSON error shape."""
-    return {"ok": False, "status": status_code, "error": error}
+    """The canonical JSON error shape (with the request id, when there is one)."""
+    body: dict[str, object] = {"ok": False, "status": status_code, "error": error}
+    request_id = REQUEST_ID.get()
+    if request_id is not None:
+        body["request_id"] = request_id
+    return body
 
 
 async def render_error(request: Request, status_code: int, error: str) -> Response:

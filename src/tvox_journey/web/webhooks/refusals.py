@@ -14,6 +14,7 @@ from tvox_journey.services import Recorded
 from tvox_journey.store import refused
 from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.web.deps import Resources
+from tvox_journey.web.responses import error_body
 from tvox_journey.web.webhooks.incoming import read_refused
 
 
@@ -80,8 +81,7 @@ async def log_refused(
 
 def problem_response(status_code: int, variable: str | None, reason: str) -> JSONResponse:
     """The JSON body of a refused webhook request."""
-    body: dict[str, object] = {"ok": False, "status": status_code, "error": reason}
+    body = error_body(status_code, reason if variable is None else f"{variable}: {reason}")
     if variable is not None:
         body["variable"] = variable
-        body["error"] = f"{variable}: {reason}"
     return JSONResponse(body, status_code=status_code)
