@@ -42,7 +42,6 @@ ADMIN = ("admin", "admin-password-for-tests")
 ENV = {
     "TVOX_JOURNEY_ADMIN_PASSWORD": ADMIN[1],
     "TVOX_JOURNEY_PASSWORD_HASH_MEMORY_KIB": "64",
-    "TVOX_DEBUG_FEED": "/tmp/feeddbg/f",
 }
 NUMBERS = [f"04522{n:05d}" for n in range(200)]
 AGENTS = ("op1", "op2", "op3", "op4")
