@@ -73,7 +73,7 @@ class Observed(Protocol):
 class Problem:
     """One thing to fix on a route, with the variable it is about."""
 
-    kind: str  # missing | empty | unread | unrecognized | refused | refused_earlier
+    kind: str  # missing | empty | unread | unrecognized | refused_earlier
     level: str
     message: str
     variable: str | None = None  # the TVox variable ("Variabile evento di notifica")
