@@ -175,6 +175,8 @@ def test_no_webhook_credentials_on_a_public_address_fails_naming_it(db_url: str)
     assert line.startswith("FAIL") and "none, and the server listens on 0.0.0.0" in line
     assert "TVOX_JOURNEY_WEBHOOK_USER" in line
     assert lines_of(result)["Listening address"].startswith("OK")
+    allowed = doctor("--database", db_url, "--host", "0.0.0.0", "--allow-open-webhooks")  # as serve allows
+    assert allowed.exit_code == 0 and lines_of(allowed)["Webhook credentials"].startswith("WARN")
     loopback = doctor("--database", db_url)  # only this machine: a warning, not a failure
     assert loopback.exit_code == 0, loopback.output
     assert lines_of(loopback)["Webhook credentials"].startswith("WARN")

@@ -86,7 +86,13 @@ class Report:
 
 
 def examine(
-    loaded: LoadedSettings, *, layout: str, types: frozenset[str] | None, language: Language, strict: bool
+    loaded: LoadedSettings,
+    *,
+    layout: str,
+    types: frozenset[str] | None,
+    language: Language,
+    strict: bool,
+    allow_open_webhooks: bool = False,
 ) -> Report:
     """Run every check: the settings, the database, then the web services as its event log shows them."""
     settings = loaded.settings
@@ -101,7 +107,7 @@ def examine(
         zone = ZoneInfo(settings.display_timezone)
         checklist = build_checklist(configs, mappings, traffic, now=now, zone=zone, language=language)
     reached = checklist is not None and checklist.last_request.at is not None
-    checks += database + webhook_checks(loaded, reached, language)
+    checks += database + webhook_checks(loaded, reached, language, allow_open_webhooks=allow_open_webhooks)
     checks += [secret_check(settings, facts, language), zone_check(loaded, language), *mapping]
     if checklist is not None:
         last = checklist.last_request
@@ -210,6 +216,10 @@ def doctor(
         str | None, typer.Option(help="Address the server listens on (default 127.0.0.1)")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port the server listens on (default 8000)")] = None,
+    allow_open_webhooks: Annotated[
+        bool,
+        typer.Option(help="No webhook credentials on a network address is a warning, as serve allows it"),
+    ] = False,
     mapping_file: Annotated[
         Path | None, typer.Option("--mapping-file", help="Mapping file (default: TVOX_JOURNEY_MAPPING_FILE)")
     ] = None,
@@ -226,7 +236,10 @@ def doctor(
     loaded = load_checked_settings(host=host, port=port, mapping_file=mapping_file, database_url=database)
     settings = loaded.settings
     lang: Language = "en" if (language or settings.language) == "en" else "it"
-    report = examine(loaded, layout=layout, types=chosen_types, language=lang, strict=strict)
+    report = examine(
+        loaded, layout=layout, types=chosen_types, language=lang, strict=strict,
+        allow_open_webhooks=allow_open_webhooks,
+    )  # fmt: skip
     if output_format == "json":
         typer.echo(render_json(report))
     else:

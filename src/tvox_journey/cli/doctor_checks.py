@@ -229,8 +229,13 @@ def _schema_check(state: SchemaState, language: Language) -> Check:
     return Check("schema", OK, title, say(language, "schema_ok", current=state.current))
 
 
-def webhook_checks(loaded: LoadedSettings, reached: bool, language: Language) -> list[Check]:
-    """Webhook credentials and allowed networks; the listening address and whether TVox reaches it."""
+def webhook_checks(
+    loaded: LoadedSettings, reached: bool, language: Language, *, allow_open_webhooks: bool = False
+) -> list[Check]:
+    """Webhook credentials and allowed networks; the listening address and whether TVox reaches it.
+
+    Open webhooks on a network address fail, unless allowed as `serve --allow-open-webhooks` does.
+    """
     settings = loaded.settings
     title = say(language, "credentials")
     if any(field in loaded.invalid for field in _CREDENTIALS):
@@ -241,9 +246,8 @@ def webhook_checks(loaded: LoadedSettings, reached: bool, language: Language) ->
         detail = say(language, "credentials_ok", user=settings.webhook_user, networks=networks)
         credentials = Check("webhook_credentials", OK, title, detail)
     elif open_webhooks_problem(settings) is not None:
-        credentials = Check(
-            "webhook_credentials", FAIL, title, say(language, "credentials_open", host=settings.host)
-        )
+        level, key = (WARN, "credentials_allowed") if allow_open_webhooks else (FAIL, "credentials_open")
+        credentials = Check("webhook_credentials", level, title, say(language, key, host=settings.host))
     else:
         detail = say(language, "credentials_loopback", host=settings.host)
         credentials = Check("webhook_credentials", WARN, title, detail)

@@ -92,6 +92,12 @@ _TEXT: dict[str, dict[Language, str]] = {
         "refuses to start without --allow-open-webhooks). Set TVOX_JOURNEY_WEBHOOK_USER and "
         "TVOX_JOURNEY_WEBHOOK_PASSWORD, and the same Username and Password in TVox",
     },
+    "credentials_allowed": {
+        "it": "assenti, e il server ascolta su {host}: chiunque lo raggiunga può inviare eventi "
+        "(--allow-open-webhooks). Meglio impostare TVOX_JOURNEY_WEBHOOK_USER e TVOX_JOURNEY_WEBHOOK_PASSWORD",
+        "en": "none, and the server listens on {host}: anyone who reaches it can send events "
+        "(--allow-open-webhooks). Better set TVOX_JOURNEY_WEBHOOK_USER and TVOX_JOURNEY_WEBHOOK_PASSWORD",
+    },
     "credentials_loopback": {
         "it": "assenti: il server ascolta solo su {host}, ma un proxy davanti a lui lo apre a chiunque; "
         "impostare TVOX_JOURNEY_WEBHOOK_USER e TVOX_JOURNEY_WEBHOOK_PASSWORD (e gli stessi in TVox)",
