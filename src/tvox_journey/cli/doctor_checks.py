@@ -37,6 +37,7 @@ from tvox_journey.web.webhooks.access import has_webhook_credentials, is_loopbac
 
 T = TypeVar("T")
 SHORT_SECRET = 32  # characters
+CONNECT_MARGIN = 0.5  # seconds waited for a connection beyond the configured connect timeout
 _ZONE_FIELDS = ("display_timezone", "tvox_timezone", "default_region")
 _CREDENTIALS = ("webhook_user", "webhook_password")
 
@@ -178,7 +179,8 @@ def database_checks(
             Check("database", FAIL, title, say(language, "db_error", url=redacted(url), error=error))
         ], None
     try:
-        conn = _bounded(db.read.connect, settings.db_connect_timeout)
+        # The driver's own connect timeout normally answers first; this bound is for one that does not.
+        conn = _bounded(db.read.connect, settings.db_connect_timeout + CONNECT_MARGIN)
     except TimeoutError:  # the thread may still be connecting: the engine is left to it
         detail = say(language, "db_silent", url=redacted(url), seconds=settings.db_connect_timeout)
         return [Check("database", FAIL, title, detail)], None
