@@ -13,6 +13,16 @@ app = typer.Typer(
 
 
 def main() -> None:
-    from tvox_journey.cli import contacts, db, demo, serve, simulate, transfer, tvox_config, users  # noqa: F401  (registers the commands)
+    from tvox_journey.cli import (  # noqa: F401  (registers the commands)
+        contacts,
+        db,
+        demo,
+        doctor,
+        serve,
+        simulate,
+        transfer,
+        tvox_config,
+        users,
+    )
 
     app()

@@ -21,8 +21,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from tvox_journey.domain.events import Action
 from tvox_journey.ingest.contract import TUTORIAL_ROUTES, tutorial_mapping
-from tvox_journey.ingest.native import NATIVE_ROUTE, is_known_variable
+from tvox_journey.ingest.native import NATIVE_ROUTE, action_of, call_type_of, is_known_variable
 
 ROUTE_KEYS: tuple[str, ...] = (*TUTORIAL_ROUTES, NATIVE_ROUTE)
 MAX_NAME_LENGTH = 255
@@ -50,6 +51,34 @@ def canonical_route(name: str) -> str | None:
     if key.endswith(".php"):
         key = key[: -len(".php")]
     return key if key in ROUTE_KEYS else None
+
+
+def route_of(path: str) -> str | None:
+    """The route key a request path stands for, as the event log keys accepted events; None if none.
+
+    `/service/ring.php` -> `service/ring`; `/tvox/events/SERVICE/Ring` -> `tvox/events/service/ring`.
+    """
+    key = path.strip("/")
+    plain = key.removesuffix(".php")
+    if plain in TUTORIAL_ROUTES:
+        return plain
+    if key != NATIVE_ROUTE and not key.startswith(NATIVE_ROUTE + "/"):
+        return None
+    segments = key.split("/")[2:]
+    if len(segments) > 2:
+        return None
+    parts = [NATIVE_ROUTE]
+    if segments:
+        call_type = call_type_of(segments[0])
+        if call_type is None:
+            return None
+        parts.append(call_type.value)
+    if len(segments) == 2:
+        action = action_of(segments[1])
+        if action is Action.UNKNOWN:
+            return None
+        parts.append(action.value)
+    return "/".join(parts)
 
 
 def name_problem(incoming: str) -> str | None:

@@ -51,6 +51,11 @@ _AGENT_DEFAULT = ("pin", "userdnis", "userclid")
 _CALLED = {CallType.OUTBOUND: (), CallType.POWER_DIALER: ()}
 
 
+def number_variables(call_type: CallType) -> tuple[str, ...]:
+    """The TVox variables the contact's number is read from for a type, in order of preference."""
+    return _NUMBER.get(call_type, _NUMBER_DEFAULT)
+
+
 @dataclass(frozen=True, slots=True)
 class Variables:
     """A notification's values by TVox variable name, with the names they arrived as."""
@@ -187,7 +192,7 @@ def parse_event(
         action=action,
         occurred=occurred,
         # Refused when too long, never cut: two long "numbers" must not share a journey.
-        number=_text(variables, _NUMBER.get(call_type, _NUMBER_DEFAULT), max_length=MAX_NUMBER_LENGTH),
+        number=_text(variables, number_variables(call_type), max_length=MAX_NUMBER_LENGTH),
         agent=None
         if call_type is CallType.TRANSFER
         else _text(variables, agent_names, max_length=MAX_CODE_LENGTH),

@@ -19,3 +19,9 @@ def get_or_create(conn: Connection, name: str, candidate: str) -> str:
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     conn.execute(dialect_insert(app_keys).values(name=name, value=candidate).on_conflict_do_nothing())
     return str(conn.execute(select(app_keys.c.value).where(app_keys.c.name == name)).scalar_one())
+
+
+def stored(conn: Connection, name: str) -> str | None:
+    """The stored value of `name`, or None when none was made yet (reads only)."""
+    found = conn.execute(select(app_keys.c.value).where(app_keys.c.name == name)).scalar()
+    return None if found is None else str(found)

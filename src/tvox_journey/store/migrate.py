@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from alembic import command
 from alembic.config import Config
@@ -65,19 +66,33 @@ def _migration_lock(conn: Connection) -> Iterator[None]:
         conn.commit()
 
 
-def _check_known(conn: Connection) -> None:
-    """Raise SchemaTooNew when the database's revision is not one of this code's."""
+@dataclass(frozen=True)
+class SchemaState:
+    """Where a database's schema stands: its revision, this code's newest, and whether it knows it."""
+
+    current: str | None  # None: never migrated (empty)
+    head: str | None
+    known: bool  # False: migrated by a newer version
+
+
+def schema_state(conn: Connection) -> SchemaState:
+    """The schema revision of the database on `conn` against this code's migrations."""
     current = MigrationContext.configure(conn).get_current_revision()
     conn.rollback()
-    if current is None:
-        return
     script = ScriptDirectory.from_config(alembic_config(""))
     try:
-        known = script.get_revision(current) is not None
+        known = current is None or script.get_revision(current) is not None
     except CommandError:
         known = False
-    if not known:
-        raise SchemaTooNew(current, script.get_current_head())
+    return SchemaState(current, script.get_current_head(), known)
+
+
+def _check_known(conn: Connection) -> None:
+    """Raise SchemaTooNew when the database's revision is not one of this code's."""
+    state = schema_state(conn)
+    if not state.known:
+        assert state.current is not None
+        raise SchemaTooNew(state.current, state.head)
 
 
 def upgrade(url: str, revision: str = "head") -> None:
