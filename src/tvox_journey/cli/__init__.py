@@ -13,6 +13,15 @@ app = typer.Typer(
 
 
 def main() -> None:
-    from tvox_journey.cli import db, demo, serve, simulate, transfer, tvox_config, users  # noqa: F401  (registers the commands)
+    from tvox_journey.cli import (  # noqa: F401  (registers the commands)
+        db,
+        demo,
+        erase,
+        serve,
+        simulate,
+        transfer,
+        tvox_config,
+        users,
+    )
 
     app()
