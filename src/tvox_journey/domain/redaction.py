@@ -33,6 +33,8 @@ ERASED = "[erased]"  # what an erased value reads as, in the database (pages tra
 # A number-like run: an optional +, then digits with the separators people and RFC 3966 write.
 _RUN = re.compile(r"\+?\d[\d\s().\-/]*")
 _NOT_DIGIT = re.compile(r"\D")
+# Between two digits of a number in stored text: a run's separators, also as JSON escapes them.
+_HINT_SEPARATORS = r"(?:[\s().\-/]|\\[a-z]|\\u[0-9a-fA-F]{4})*"
 MIN_SIGNIFICANT_DIGITS = 6  # shorter national numbers would match by chance: exact values only
 
 
@@ -59,7 +61,7 @@ class NumberMatch:
                 continue
             code = str(parsed.country_code)
             forms |= {significant, "0" + significant, code + significant, "00" + code + significant}
-            hints.append(r"\D{0,3}".join(significant))
+            hints.append(_HINT_SEPARATORS.join(significant))
         for key in exact:  # stored JSON escapes what is not ASCII: such a key is looked for in every row
             hints.append(r"[^0-9a-z]{0,3}".join(map(re.escape, key.lstrip("+"))) if key.isascii() else "")
         hint = re.compile("|".join(hints), re.IGNORECASE) if hints else None
@@ -67,8 +69,8 @@ class NumberMatch:
 
     def may_carry(self, text: str) -> bool:
         """A quick first look at a row's whole stored text (its JSON included): False only when no value
-        in it can carry a number (its characters in order, a separator or two between them, are not
-        there). Reading the whole event log this way decodes only the rows that may."""
+        in it can carry a number (its digits in order, with only a run's separators between them, are
+        not there). Reading the whole event log this way decodes only the rows that may."""
         return self._hint is not None and self._hint.search(text) is not None
 
     def __bool__(self) -> bool:
