@@ -141,6 +141,14 @@ class Settings(BaseSettings):
         ge=0,
         description="Days rejected rows stay in the event log before the server prunes them; 0: forever",
     )
+    # The retention of the raw requests of calls (docs/deployment.md, "Backups and retention").
+    event_log_retention_days: int = Field(
+        0,
+        ge=0,
+        le=36500,
+        description="Days the requests of a call (accepted, duplicate, unrecognized) stay in the event log "
+        "after its newest one before the server prunes them, daily; 0: forever. Interactions are kept",
+    )
     # Bounded waits on the database (docs/security.md, "Timeouts").
     write_timeout: float = Field(
         4.0,

@@ -18,6 +18,7 @@ def main() -> None:
         db,
         demo,
         doctor,
+        erase,
         serve,
         simulate,
         transfer,

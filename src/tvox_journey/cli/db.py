@@ -1,10 +1,13 @@
-"""`tvox-journey db upgrade|current|rebuild`."""
+"""`tvox-journey db upgrade|current|rebuild|prune`."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Annotated
+
 import typer
 
-from tvox_journey import services
+from tvox_journey import pruning, services
 from tvox_journey.cli import app
 from tvox_journey.cli.options import DatabaseOption, load_settings
 from tvox_journey.store.engine import Timeouts, make_database
@@ -44,3 +47,37 @@ def db_rebuild(database: DatabaseOption = None) -> None:
     finally:
         db.dispose()
     typer.echo(f"Refolded {count} interactions from the event log.")
+
+
+def _retention(days: int, variable: str, cutoff: datetime | None) -> str:
+    if cutoff is None:
+        return f"kept forever ({variable}=0)"
+    return f"received before {cutoff:%Y-%m-%d %H:%M} UTC ({variable}={days})"
+
+
+@db_app.command("prune")
+def db_prune(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be deleted")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Delete the event-log rows past their retention, by outcome (the server also does it by itself)."""
+    settings = load_settings(database_url=database)
+    upgrade(settings.database_url)
+    events, refused = settings.event_log_retention_days, settings.refused_log_retention_days
+    cutoffs = pruning.Cutoffs.of(datetime.now(UTC), event_days=events, refused_days=refused)
+    typer.echo(
+        "Requests of calls: " + _retention(events, "TVOX_JOURNEY_EVENT_LOG_RETENTION_DAYS", cutoffs.calls)
+    )
+    typer.echo(
+        "Rejected requests: "
+        + _retention(refused, "TVOX_JOURNEY_REFUSED_LOG_RETENTION_DAYS", cutoffs.rejected)
+    )
+    db = make_database(settings.database_url, timeouts=REBUILD_TIMEOUTS)
+    try:
+        pruned = pruning.prune(db, cutoffs, dry_run=dry_run)
+    finally:
+        db.dispose()
+    verb = "Would delete" if dry_run else "Deleted"
+    typer.echo(f"{verb} {pruned.total} rows of the event log (interactions and user actions are kept):")
+    for line in pruned.lines():
+        typer.echo(f"  {line}")

@@ -1,7 +1,9 @@
 """The append-only event log: every request, its outcome, and the parsed event.
 
-This module has no UPDATE and no DELETE. The one exception to append-only,
-for rejected rows only (counting a flood, the retention prune), is store/refused.py.
+This module has no UPDATE and no DELETE. The exceptions to append-only are
+elsewhere: store/refused.py (rejected rows: counting a flood, their retention),
+store/prune.py (the retention of the requests of calls) and store/erasure.py
+(the erasure of a person). None of them touches an action row.
 """
 
 from __future__ import annotations

@@ -64,13 +64,26 @@ _REFOLDED = (
 )  # fmt: skip
 
 
+def _event_count(data: Any) -> ColumnElement[int]:
+    """The number of events an interaction's JSON says it was folded from (0 when it does not say)."""
+    return func.coalesce(data["event_count"].as_integer(), 0)
+
+
 @cache
 def _upsert_statement(dialect: str) -> Executable:
-    """Insert-or-update by call id, built once per dialect; the values come at execution."""
+    """Insert-or-update by call id, built once per dialect; the values come at execution.
+
+    A row is never replaced by a fold of fewer events than it was made of: the log only grows, but for
+    the calls whose events the retention pruned (store/prune.py), and their interactions are kept as
+    they were, whatever arrives or is rebuilt later.
+    """
     dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = dialect_insert(interactions)
     changed = {name: statement.excluded[name] for name in _REFOLDED}
-    return statement.on_conflict_do_update(index_elements=[interactions.c.call_id], set_=changed)
+    not_fewer = _event_count(statement.excluded.data) >= _event_count(interactions.c.data)
+    return statement.on_conflict_do_update(
+        index_elements=[interactions.c.call_id], set_=changed, where=not_fewer
+    )
 
 
 def interaction_row(stored: StoredInteraction) -> dict[str, object]:
@@ -97,7 +110,8 @@ def interaction_row(stored: StoredInteraction) -> dict[str, object]:
 
 
 def upsert_many(conn: Connection, rows: Sequence[StoredInteraction]) -> None:
-    """Insert or replace the rows of these call ids (each at most once); a cleared row stays cleared.
+    """Insert or replace the rows of these call ids (each at most once); a cleared row stays cleared,
+    and a row is not replaced by a fold of fewer events (see `_upsert_statement`).
 
     The `cleared` flag of `rows` is not written: new rows start visible.
     """

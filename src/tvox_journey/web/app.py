@@ -99,7 +99,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             await create_first_admin(app, app.state.resources)
             pruning = asyncio.create_task(
-                keep_pruning(writer, settings.refused_log_retention_days, stop_pruning), name="prune-refused"
+                keep_pruning(
+                    writer,
+                    settings.refused_log_retention_days,
+                    stop_pruning,
+                    db=db,
+                    event_days=settings.event_log_retention_days,
+                ),
+                name="prune-event-log",
             )
             yield
         finally:

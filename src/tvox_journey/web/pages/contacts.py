@@ -88,8 +88,16 @@ def contact_list(
             "total": total,
             "next_url": next_url,
             "deleted": request.query_params.get("deleted") == "1",
+            "erased": _count(request, "erased"),
+            "erased_rows": _count(request, "rows") or 0,
         },
     )
+
+
+def _count(request: Request, name: str) -> int | None:
+    """A count a redirect carried in the query (what an erasure did), None when there is none."""
+    value = request.query_params.get(name)
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
 
 
 def _new_form(conn: Connection, number: str | None, from_call: str | None, typed: ContactForm) -> ContactForm:
@@ -264,6 +272,7 @@ def lookup(
             "total": None,
             "next_url": None,
             "deleted": False,
+            "erased": None,
             "ambiguous_number": number,
         },
     )

@@ -35,6 +35,10 @@
       busy = true;
       fetch(source, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } })
         .then(function (response) {
+          if (response.status === 404) {
+            /* what the page shows is gone (a contact deleted or erased): show that instead */
+            window.location.reload();
+          }
           if (!response.ok) {
             throw new Error("HTTP " + response.status);
           }

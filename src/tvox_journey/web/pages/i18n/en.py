@@ -69,6 +69,7 @@ MESSAGES: dict[str, str] = {
     "action.contact/create": "Contact created",
     "action.contact/update": "Contact edited",
     "action.contact/delete": "Contact deleted",
+    "action.contact/erase": "A person's data erased (GDPR)",
     "action.names/set": "Name set",
     "action.names/remove": "Name removed",
     "action.mappings/set": "Mapping set",
@@ -232,6 +233,28 @@ MESSAGES: dict[str, str] = {
     "delete.confirm": "Yes, delete the contact",
     "delete.button": "Delete contact",
     "delete.done": "Contact deleted.",
+    # erasure of a person (GDPR art. 17, web/pages/erase.py)
+    "card.erase": "Erase data (GDPR)",
+    "erase.question": "Erase all the data of {name}?",
+    "erase.lead": "Right to erasure (GDPR art. 17). The contact is deleted and its numbers are erased from "
+    "everything stored. This cannot be undone.",
+    "erase.numbers": "Numbers erased everywhere: {numbers}.",
+    "erase.no_numbers": "The contact has no number: only the contact is deleted.",
+    "erase.interactions": "{n} interactions deleted, from the Journey of every other contact with the same "
+    "number too.",
+    "erase.rows": "{n} rows of the event log (TVox's requests of those calls, duplicates included) stay "
+    "only as time, path and outcome: numbers, names and popup values are erased.",
+    "erase.others": "Every other request that carries the number (refused ones included) and every other "
+    "value equal to the number are blanked out too.",
+    "erase.shared": "The contact {name} also has the number {number}: it loses it, and those calls with "
+    "it; the rest of the contact stays.",
+    "erase.audit": "The audit trail keeps only that an erasure happened, by whom and how many rows: no "
+    "number and no name.",
+    "erase.backups": "Backups already taken of the database are not changed: the data stays in them until "
+    "they expire.",
+    "erase.confirm": "Yes, erase all the data",
+    "erase.done": "Data erased: contact deleted, {n} interactions deleted, {rows} event-log rows emptied "
+    "or blanked out.",
     "form.new_title": "New contact",
     "form.edit_title": "Edit contact",
     "form.name": "Name",

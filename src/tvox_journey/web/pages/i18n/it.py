@@ -70,6 +70,7 @@ MESSAGES: dict[str, str] = {
     "action.contact/create": "Contatto creato",
     "action.contact/update": "Contatto modificato",
     "action.contact/delete": "Contatto eliminato",
+    "action.contact/erase": "Dati di una persona cancellati (GDPR)",
     "action.names/set": "Nome impostato",
     "action.names/remove": "Nome rimosso",
     "action.mappings/set": "Mappatura impostata",
@@ -238,6 +239,28 @@ MESSAGES: dict[str, str] = {
     "delete.confirm": "Sì, elimina il contatto",
     "delete.button": "Elimina contatto",
     "delete.done": "Contatto eliminato.",
+    # erasure of a person (GDPR art. 17, web/pages/erase.py)
+    "card.erase": "Cancella dati (GDPR)",
+    "erase.question": "Cancellare tutti i dati di {name}?",
+    "erase.lead": "Diritto alla cancellazione (GDPR art. 17). Il contatto viene eliminato e i suoi numeri "
+    "vengono cancellati da tutto ciò che è memorizzato. Non si può annullare.",
+    "erase.numbers": "Numeri cancellati ovunque: {numbers}.",
+    "erase.no_numbers": "Il contatto non ha numeri: viene eliminato solo il contatto.",
+    "erase.interactions": "{n} interazioni eliminate, anche dalla Journey di ogni altro contatto con lo "
+    "stesso numero.",
+    "erase.rows": "{n} righe del registro eventi (le richieste di TVox di quelle chiamate, duplicati "
+    "compresi) restano solo come data, percorso ed esito: numeri, nomi e valori popup vengono cancellati.",
+    "erase.others": "Anche ogni altra richiesta che riporta il numero (comprese quelle rifiutate) e ogni "
+    "altro valore uguale al numero vengono oscurati.",
+    "erase.shared": "Il contatto {name} ha anche il numero {number}: lo perde, e con esso quelle "
+    "chiamate; il resto del contatto rimane.",
+    "erase.audit": "Nel registro attività resta solo che è avvenuta una cancellazione, da parte di chi e "
+    "quante righe: nessun numero e nessun nome.",
+    "erase.backups": "I backup già fatti del database non vengono modificati: i dati restano in essi fino "
+    "alla loro scadenza.",
+    "erase.confirm": "Sì, cancella tutti i dati",
+    "erase.done": "Dati cancellati: contatto eliminato, {n} interazioni eliminate, {rows} righe del "
+    "registro eventi svuotate o oscurate.",
     # forms
     "form.new_title": "Nuovo contatto",
     "form.edit_title": "Modifica contatto",
