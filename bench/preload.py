@@ -1,7 +1,7 @@
 """Fill a database with a long history fast: a million events and their interactions, written in bulk.
 
 The rows are the store's own (`event_log.log_row`, `interactions.interaction_row`,
-`services.NumberPolicy`), made from `sim` calls parsed and folded as the server
+`NumberPolicy`), made from `sim` calls parsed and folded as the server
 would, by two worker processes; the main process inserts them in large
 transactions. PostgreSQL is then filled from the SQLite file with COPY.
 """
@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from tvox_journey import accounts, services
 from tvox_journey.domain.fold import fold
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.contract import find_tutorial_route
 from tvox_journey.sim import contact_numbers, delivery_order, random_calls
 from tvox_journey.store import contacts as contact_store
@@ -45,7 +46,7 @@ SERVICES = ("customercare", "sales", "support", "billing")
 CALLS_PER_CHUNK = 2_000
 EVENTS_PER_CALL = 3.1  # what random_calls makes on average (measured), to plan the chunks
 HISTORY_START = datetime(2023, 1, 2, 8, 0, tzinfo=UTC)
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 ADMIN_PASSWORD = "bench-admin-password"
 
 

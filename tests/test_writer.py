@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select, text
 
-from tvox_journey import services
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.settings import Settings
 from tvox_journey.store.engine import Database, make_database
 from tvox_journey.store.event_log import LogEntry, Outcome
@@ -23,7 +23,7 @@ from tvox_journey.store.schema import event_log
 from tvox_journey.web.app import create_app
 from tvox_journey.writer import BatchWriter, StoreUnavailable
 
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 
 
 def ring(call: str) -> dict[str, str]:

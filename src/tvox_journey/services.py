@@ -9,39 +9,18 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from tvox_journey.domain.contact import Contact, ContactNumber
 from tvox_journey.domain.fold import fold
-from tvox_journey.domain.numbers import is_internal, normalize_number, number_problem
+from tvox_journey.domain.numbers import NumberPolicy, number_problem
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import event_log, interactions, refused
 from tvox_journey.store.engine import Database
 from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.transfer.legacy import LegacyContact, LegacyDocument, export_document
-
-
-@dataclass(frozen=True)
-class NumberPolicy:
-    """How numbers are normalized: the home region and the length of internal extensions."""
-
-    region: str = "IT"
-    internal_max_digits: int = 6
-
-    def key(self, raw: str | None) -> str | None:
-        number = _normalized(raw, self.region)
-        return number.key if number else None
-
-    def is_internal(self, raw: str | None) -> bool:
-        return _internal(raw, self.region, self.internal_max_digits)
-
-
-# libphonenumber takes about 0.2 ms a number; a contact center hears the same numbers all day.
-_normalized = lru_cache(maxsize=65536)(normalize_number)
-_internal = lru_cache(maxsize=65536)(is_internal)
 
 
 @dataclass(frozen=True)

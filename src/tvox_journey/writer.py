@@ -34,7 +34,8 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from tvox_journey.services import NumberPolicy, Recorded, record_many
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import Recorded, record_many
 from tvox_journey.store.event_log import LogEntry
 
 log = logging.getLogger(__name__)

@@ -20,6 +20,7 @@ from tests.conftest import unavailable
 from tests.server_process import running_server
 
 from tvox_journey import services
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.sim import Request, delivery_order
 from tvox_journey.sim.scenarios import Call
 from tvox_journey.store import contacts as contact_store
@@ -88,7 +89,7 @@ def seed(
                 names.set_name(conn, kind, code, display)
             return contact_store.create(
                 conn, name=name, surname=surname, company=None,
-                numbers=services.contact_numbers([number], services.NumberPolicy()), now=datetime.now(UTC),
+                numbers=services.contact_numbers([number], NumberPolicy()), now=datetime.now(UTC),
             )  # fmt: skip
     finally:
         db.dispose()

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tvox_journey import services
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.contract import find_tutorial_route
 from tvox_journey.sim import Request, delivery_order, random_calls, tutorial_calls
 from tvox_journey.store import event_log, interactions
@@ -20,7 +21,7 @@ from tvox_journey.store.migrate import upgrade
 from tvox_journey.traffic.entries import tutorial_entry
 from tvox_journey.traffic.expected import expected_journeys
 
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 NOW = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, select
 from tvox_journey import services
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
 from tvox_journey.domain.fold import fold
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.store import interactions
 from tvox_journey.store.codec import event_to_json, interaction_to_json
 from tvox_journey.store.engine import make_database
@@ -18,7 +19,7 @@ from tvox_journey.store.migrate import current_revision, head_revision, upgrade
 from tvox_journey.store.schema import contact_numbers, contacts, event_log
 from tvox_journey.store.schema import interactions as interactions_table
 
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 T0 = datetime(2020, 11, 20, 10, 0, tzinfo=UTC)
 NUMBER = "0452224600"
 KEY = "+390452224600"

@@ -15,6 +15,7 @@ from tests.conftest import ADMIN_PASSWORD, FAST_HASH_KIB
 
 from tvox_journey import services
 from tvox_journey.domain.fold import fold
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.contract import TUTORIAL_ALIASES, TUTORIAL_ROUTES
 from tvox_journey.ingest.parse import map_variables, parse_event
 from tvox_journey.settings import Settings
@@ -24,7 +25,7 @@ from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.web.app import create_app
 
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 CALLS = 40
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tvox_journey import services
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.store import event_log, refused
 from tvox_journey.store.engine import Database, make_database
 from tvox_journey.store.event_log import LogEntry, Outcome
@@ -23,7 +24,7 @@ from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import event_log as event_log_table
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 EXAMPLES = itertools.count()
 
 

@@ -10,13 +10,14 @@ from sqlalchemy import Connection
 
 from tvox_journey import services
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.store import contacts, event_log, interactions
 from tvox_journey.store.engine import Database, make_database
 from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.store.interactions import Cursor
 from tvox_journey.store.migrate import upgrade
 
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 T0 = datetime(2020, 11, 20, 10, 0, tzinfo=UTC)
 
 

@@ -13,6 +13,7 @@ import typer
 from tvox_journey import services
 from tvox_journey.cli import app
 from tvox_journey.cli.options import DatabaseOption, load_settings
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.traffic.entries import tutorial_entry
@@ -36,7 +37,7 @@ def import_legacy(
         raise typer.Exit(2) from None
     upgrade(settings.database_url)
     db = make_database(settings.database_url)
-    policy = services.NumberPolicy(settings.default_region, settings.internal_number_max_digits)
+    policy = NumberPolicy(settings.default_region, settings.internal_number_max_digits)
     now = datetime.now(UTC)
     outcomes: dict[str, int] = {}
     try:
