@@ -17,11 +17,12 @@ from sqlalchemy import Connection, select, text
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.settings import Settings
 from tvox_journey.store.engine import Database, make_database
+from tvox_journey.store.errors import StoreUnavailable
 from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import event_log
 from tvox_journey.web.app import create_app
-from tvox_journey.writer import BatchWriter, StoreUnavailable
+from tvox_journey.writer import BatchWriter
 
 POLICY = NumberPolicy()
 

@@ -31,19 +31,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.services import Recorded, record_many
+from tvox_journey.store.errors import StoreUnavailable, is_unavailable, unavailable
 from tvox_journey.store.event_log import LogEntry
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class StoreUnavailable(Exception):
-    """The database could not be reached or could not commit in time."""
 
 
 @dataclass
@@ -217,7 +212,7 @@ class BatchWriter:
             _committed(batch)
             return
         except BaseException as error:
-            if len(batch) == 1 or _unavailable(error):
+            if len(batch) == 1 or is_unavailable(error):
                 _fail(batch, error)
                 return
             log.warning("batch of %d writes failed; retrying one by one", len(batch), exc_info=True)
@@ -229,7 +224,7 @@ class BatchWriter:
                 job.error = None
                 _committed([job])
             except BaseException as error:
-                if _unavailable(error):  # the rest would only wait for the database again
+                if is_unavailable(error):  # the rest would only wait for the database again
                     _fail(batch[i:], error)
                     return
                 _fail([job], error)
@@ -262,34 +257,13 @@ def _committed(jobs: list[_Job[Any]]) -> None:
             log.warning("a write committed after its request was answered 503 (%s)", job.result)
 
 
-# SQLite's primary result codes that mean "the database", not the statement: BUSY, LOCKED, IOERR,
-# CORRUPT, FULL, CANTOPEN, PROTOCOL (sqlite3 reports every one of them, and "no such table", as
-# OperationalError).
-_SQLITE_UNAVAILABLE = frozenset({5, 6, 10, 11, 13, 14, 15})
-
-
-def _unavailable(error: BaseException) -> bool:
-    """The database, not the job, failed: retrying the jobs one by one would only wait longer."""
-    if isinstance(error, PoolTimeout):
-        return True
-    if not isinstance(error, DBAPIError):
-        return False
-    if error.connection_invalidated:
-        return True
-    code = getattr(error.orig, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in _SQLITE_UNAVAILABLE
-    # psycopg: connection failures, statement_timeout, lock_timeout, server shutdown.
-    return isinstance(error, OperationalError)
-
-
 def _fail(jobs: list[_Job[Any]], error: BaseException) -> None:
     """Give each job the error to raise where it waits (logged once)."""
-    if _unavailable(error):
+    if is_unavailable(error):
         log.error("database unavailable (%d writes): %s", len(jobs), error)
-        reason = str(error.orig if isinstance(error, DBAPIError) else error)
+        translated = unavailable(error)
         for job in jobs:
-            job.error = StoreUnavailable(reason)
+            job.error = translated
         return
     log.error("write failed", exc_info=error)
     for job in jobs:

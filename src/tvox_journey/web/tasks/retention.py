@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection
 
 from tvox_journey.store import refused
-from tvox_journey.writer import BatchWriter, StoreUnavailable
+from tvox_journey.store.errors import StoreUnavailable
+from tvox_journey.writer import BatchWriter
 
 log = logging.getLogger(__name__)
 
