@@ -22,10 +22,10 @@ from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.store import interactions
 from tvox_journey.store.codec import event_to_json
+from tvox_journey.store.dialect import _MIGRATION_LOCK
 from tvox_journey.store.engine import make_database, make_migration_engine
 from tvox_journey.store.event_log import LogEntry, Outcome, dedupe_key
 from tvox_journey.store.migrate import (
-    _LOCK,
     SchemaTooNew,
     alembic_config,
     check_schema,
@@ -155,7 +155,7 @@ def test_migrations_of_other_schemas_do_not_wait_for_each_other(postgres_url: st
         with engine.connect() as holder:
             holder.execute(text(f'CREATE SCHEMA "{other}"'))
             holder.execute(text(f'SET search_path TO "{other}"'))
-            holder.execute(text(_LOCK))  # another schema's migration in progress
+            holder.execute(text(_MIGRATION_LOCK))  # another schema's migration in progress
             holder.commit()
             began = time.monotonic()
             upgrade(postgres_url)

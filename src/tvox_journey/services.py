@@ -11,13 +11,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from tvox_journey.domain.contact import Contact, ContactNumber
 from tvox_journey.domain.fold import fold
 from tvox_journey.domain.numbers import NumberPolicy, number_problem
 from tvox_journey.store import contacts as contact_store
-from tvox_journey.store import event_log, interactions, refused
+from tvox_journey.store import dialect, event_log, interactions, refused
 from tvox_journey.store.engine import Database
 from tvox_journey.store.event_log import LogEntry, Outcome
 from tvox_journey.transfer.legacy import LegacyContact, LegacyDocument, export_document
@@ -38,19 +38,9 @@ def lock_key(call_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(call_id.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-# One statement for all keys, taken in ascending order so two writers cannot deadlock.
-_LOCK = text(
-    "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS keys"
-)
-
-
 def lock_calls(conn: Connection, call_ids: Sequence[str]) -> None:
-    """Serialize folds of the same calls across processes (PostgreSQL; SQLite locks the file)."""
-    if conn.dialect.name != "postgresql":
-        return
-    keys = sorted({lock_key(c) for c in call_ids})
-    if keys:
-        conn.execute(_LOCK, {"keys": keys})
+    """Serialize folds of the same calls across processes, to the end of the transaction."""
+    dialect.lock_keys(conn, (lock_key(c) for c in call_ids))
 
 
 def refold_many(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select, text
 
+from tvox_journey.store import dialect
 from tvox_journey.store.schema import event_log, interactions
 
 ANNOUNCED = ("accepted", "unrecognized", "action")  # what open pages are told about (event_log.Outcome)
@@ -33,10 +34,10 @@ class LogRow:
 
 def channel_name(conn: Connection) -> str | None:
     """The NOTIFY channel of this database and schema (PostgreSQL), None on SQLite."""
-    if conn.dialect.name != "postgresql":
+    scope = dialect.notification_scope(conn)
+    if scope is None:
         return None
-    schema = conn.execute(text("SELECT current_database() || '.' || current_schema()")).scalar_one()
-    return "tvox_journey_" + hashlib.sha256(str(schema).encode()).hexdigest()[:16]
+    return "tvox_journey_" + hashlib.sha256(scope.encode()).hexdigest()[:16]
 
 
 def announce(conn: Connection, channel: str) -> None:
@@ -46,9 +47,7 @@ def announce(conn: Connection, channel: str) -> None:
 
 def position(conn: Connection) -> tuple[int, str | None]:
     """The highest sequence number this transaction sees, and its snapshot (PostgreSQL) as text."""
-    snapshot = None
-    if conn.dialect.name == "postgresql":
-        snapshot = str(conn.execute(text("SELECT pg_current_snapshot()::text")).scalar_one())
+    snapshot = dialect.snapshot(conn)
     top = int(conn.execute(select(func.coalesce(func.max(event_log.c.seq), 0))).scalar_one())
     return top, snapshot
 

@@ -15,10 +15,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Executable, bindparam, func, insert, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tvox_journey.domain.events import CallEvent
+from tvox_journey.store import dialect
 from tvox_journey.store.codec import event_from_json, event_to_json
 from tvox_journey.store.schema import event_log
 
@@ -102,8 +101,7 @@ _EVENTS_FOR_CALLS = select(event_log.c.call_id, event_log.c.event).where(
 
 
 @cache
-def _append_new(dialect: str) -> Executable:
-    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+def _append_new(dialect_insert: dialect.InsertFactory) -> Executable:
     return (
         dialect_insert(event_log)
         .on_conflict_do_nothing(index_elements=[event_log.c.dedupe_key])
@@ -127,7 +125,9 @@ def append_new(conn: Connection, entries: Sequence[LogEntry]) -> list[int | None
     keys = [dedupe_key(entry.route, entry.params) for entry in entries]
     rows = [log_row(entry) | {"dedupe_key": key} for entry, key in zip(entries, keys, strict=True)]
     # Rows are inserted in order, so of equal entries the first is the one stored.
-    inserted = {key: int(seq) for key, seq in conn.execute(_append_new(conn.dialect.name), rows)}
+    inserted = {
+        key: int(seq) for key, seq in conn.execute(_append_new(dialect.on_conflict_insert(conn)), rows)
+    }
     return [inserted.pop(key, None) for key in keys]
 
 

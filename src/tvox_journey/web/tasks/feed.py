@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tvox_journey.ingest.mapping import Table
 from tvox_journey.live.broadcaster import Broadcaster, Change
 from tvox_journey.live.follow import Snapshot, Tracker
-from tvox_journey.store import changes
+from tvox_journey.store import changes, dialect
 from tvox_journey.store import mappings as mapping_store
 from tvox_journey.store.engine import Database
 
@@ -196,8 +196,7 @@ class LogFeed:
 
     def _reading(self) -> Connection:
         """A read transaction; on PostgreSQL REPEATABLE READ, so all its statements share one snapshot."""
-        options = {"isolation_level": "REPEATABLE READ"} if self.db.read.dialect.name == "postgresql" else {}
-        return self.db.read.connect().execution_options(**options)
+        return dialect.one_snapshot(self.db.read.connect())
 
     def _step(self) -> Step:
         """One read: advance the floor, and the changes of the rows that became final."""
