@@ -31,7 +31,7 @@ from tvox_journey.sim import contact_numbers, delivery_order, random_calls
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import names
 from tvox_journey.store.engine import make_database
-from tvox_journey.store.event_log import LogEntry, Outcome, dedupe_key, log_row
+from tvox_journey.store.event_log import LogEntry, LogOutcome, dedupe_key, log_row
 from tvox_journey.store.interactions import StoredInteraction, interaction_row
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import event_log, interactions
@@ -113,7 +113,7 @@ def build_chunk(chunk: Chunk) -> tuple[list[Row], list[tuple[Row, int]]]:
         assert entry.event is not None, entry.reason
         key = dedupe_key(entry.route, entry.params)
         if key in seen:  # two consultation transfers in the same millisecond: logged as the server does
-            duplicate = replace(entry, outcome=Outcome.DUPLICATE, reason="duplicate delivery")
+            duplicate = replace(entry, outcome=LogOutcome.DUPLICATE, reason="duplicate delivery")
             rows.append(log_values(log_row(duplicate) | {"dedupe_key": None}))
             continue
         seen.add(key)

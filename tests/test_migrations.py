@@ -24,7 +24,7 @@ from tvox_journey.store import interactions
 from tvox_journey.store.codec import event_to_json
 from tvox_journey.store.dialect import _MIGRATION_LOCK
 from tvox_journey.store.engine import make_database, make_migration_engine
-from tvox_journey.store.event_log import LogEntry, Outcome, dedupe_key
+from tvox_journey.store.event_log import LogEntry, LogOutcome, dedupe_key
 from tvox_journey.store.migrate import (
     SchemaTooNew,
     alembic_config,
@@ -123,8 +123,8 @@ def test_upgrading_a_log_written_before_counted_refusals_keeps_every_row_and_fol
         assert {(r["seen_count"], r["last_seen_at"], r["request_bytes"]) for r in stored} == {(1, None, None)}
 
         hangup = _event("c1", Action.HANGUP, t0 + timedelta(minutes=2))
-        entry = LogEntry(t0, "GET", "/service/hangup", "service/hangup", [("callId", "c1")], Outcome.ACCEPTED,
-                         200, event=hangup)  # fmt: skip
+        entry = LogEntry(t0, "GET", "/service/hangup", "service/hangup", [("callId", "c1")],
+                         LogOutcome.ACCEPTED, 200, event=hangup)  # fmt: skip
         with db.write.begin() as conn:
             services.record(conn, entry, NumberPolicy())
         with db.read.connect() as conn:

@@ -19,7 +19,7 @@ from tvox_journey.domain.numbers import NumberPolicy, number_problem
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import dialect, event_log, interactions, refused
 from tvox_journey.store.engine import Database
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.transfer.legacy import LegacyContact, LegacyDocument, export_document
 
 
@@ -28,7 +28,7 @@ class Recorded:
     """What recording one request did: its log row, outcome, and the call it touched."""
 
     seq: int
-    outcome: str
+    outcome: LogOutcome
     call_id: str | None = None
     number_key: str | None = None
 
@@ -67,7 +67,7 @@ def refold_many(
 
 def _folded_call(entry: LogEntry) -> str | None:
     """The call an entry's event is folded into; None for entries only logged."""
-    if entry.event is None or entry.outcome not in (Outcome.ACCEPTED, Outcome.UNRECOGNIZED):
+    if entry.event is None or entry.outcome not in (LogOutcome.ACCEPTED, LogOutcome.UNRECOGNIZED):
         return None
     return entry.event.call_id
 
@@ -90,8 +90,8 @@ def record_many(conn: Connection, entries: Sequence[LogEntry], policy: NumberPol
         if seq is not None:
             results[i] = Recorded(seq, entries[i].outcome, call_id, number_keys[call_id])
         else:
-            duplicate = replace(entries[i], outcome=Outcome.DUPLICATE, reason="duplicate delivery")
-            results[i] = Recorded(event_log.append(conn, duplicate), Outcome.DUPLICATE, call_id)
+            duplicate = replace(entries[i], outcome=LogOutcome.DUPLICATE, reason="duplicate delivery")
+            results[i] = Recorded(event_log.append(conn, duplicate), LogOutcome.DUPLICATE, call_id)
     for i, entry in enumerate(entries):
         if i not in results:
             results[i] = Recorded(refused.append_or_count(conn, entry), entry.outcome)
@@ -113,7 +113,7 @@ def record_action(
         path=action,
         route=action,
         params=details,
-        outcome=Outcome.ACTION,
+        outcome=LogOutcome.ACTION,
         status_code=200,
         actor=actor,
     )

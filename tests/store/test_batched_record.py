@@ -16,7 +16,7 @@ from tvox_journey.ingest.contract import find_tutorial_route
 from tvox_journey.sim import Request, delivery_order, random_calls, tutorial_calls
 from tvox_journey.store import event_log, interactions
 from tvox_journey.store.engine import Database, make_database
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.traffic.entries import tutorial_entry
 from tvox_journey.traffic.expected import expected_journeys
@@ -44,11 +44,11 @@ def entry(request: Request) -> LogEntry:
 
 def test_a_batch_answers_each_delivery_in_order_with_its_own_outcome(db: Database) -> None:
     ring, answer, _hangup = (entry(r) for r in tutorial_calls(NOW)[0].requests)
-    rejected = replace(ring, outcome=Outcome.REJECTED, status_code=422, reason="bad", event=None)
+    rejected = replace(ring, outcome=LogOutcome.REJECTED, status_code=422, reason="bad", event=None)
     with db.write.begin() as conn:
         results = services.record_many(conn, [ring, ring, answer, rejected, ring], POLICY)
     outcomes = [r.outcome for r in results]
-    accepted, duplicate, rejected_ = Outcome.ACCEPTED, Outcome.DUPLICATE, Outcome.REJECTED
+    accepted, duplicate, rejected_ = LogOutcome.ACCEPTED, LogOutcome.DUPLICATE, LogOutcome.REJECTED
     assert outcomes == [accepted, duplicate, accepted, rejected_, duplicate]
     assert len({r.seq for r in results}) == 5
     assert results[1].seq > results[0].seq and results[4].seq > results[0].seq
@@ -67,7 +67,7 @@ def test_a_delivery_already_in_the_log_is_a_duplicate_in_a_later_batch(db: Datab
         first = services.record_many(conn, [ring], POLICY)[0]
     with db.write.begin() as conn:
         again = services.record_many(conn, [ring], POLICY)[0]
-    assert (first.outcome, again.outcome) == (Outcome.ACCEPTED, Outcome.DUPLICATE)
+    assert (first.outcome, again.outcome) == (LogOutcome.ACCEPTED, LogOutcome.DUPLICATE)
     assert again.number_key is None and again.call_id == first.call_id
 
 

@@ -23,7 +23,7 @@ from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.store import interactions
 from tvox_journey.store.engine import Database, make_database
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.interactions import Cursor
 from tvox_journey.store.migrate import upgrade
 
@@ -62,7 +62,7 @@ def entry(call: Call, number: str) -> LogEntry:
         call.call_id, CallType.SERVICE, action, Instant(at, at.isoformat()), number=number, agent="op1"
     )
     params = (("callId", call.call_id), ("dateTime", at.isoformat()), ("n", number), ("a", action.value))
-    return LogEntry(T0, "GET", "/tvox/events", "tvox/events", params, Outcome.ACCEPTED, 200, event=event)
+    return LogEntry(T0, "GET", "/tvox/events", "tvox/events", params, LogOutcome.ACCEPTED, 200, event=event)
 
 
 def record(db: Database, calls: list[Call], number: str) -> str:

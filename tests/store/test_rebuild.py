@@ -21,7 +21,7 @@ from tvox_journey.ingest.parse import map_variables, parse_event
 from tvox_journey.settings import Settings
 from tvox_journey.store import event_log, interactions
 from tvox_journey.store.engine import Database, Timeouts, make_database
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.web.app import create_app
 
@@ -94,7 +94,7 @@ def entry(path: str, params: dict[str, str]) -> LogEntry:
     variables = map_variables(params.items(), {**TUTORIAL_ALIASES, **route.mapping}, route.required)
     return LogEntry(
         received_at=datetime.now(UTC), method="GET", path=path, route=route.path,
-        params=tuple(params.items()), outcome=Outcome.ACCEPTED, status_code=200,
+        params=tuple(params.items()), outcome=LogOutcome.ACCEPTED, status_code=200,
         event=parse_event(route.call_type, route.action, variables),
     )  # fmt: skip
 

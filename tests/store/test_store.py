@@ -13,7 +13,7 @@ from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.store import contacts, event_log, interactions
 from tvox_journey.store.engine import Database, make_database
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.interactions import Cursor
 from tvox_journey.store.migrate import upgrade
 
@@ -35,7 +35,7 @@ def ring(call_id: str, number: str, seconds: int = 0, agent: str = "op1") -> Log
         call_id, CallType.SERVICE, Action.RING, Instant(when, when.isoformat()), number=number, agent=agent
     )
     params = (("callId", call_id), ("dateTime", when.isoformat()), ("callerNumber", number))
-    return LogEntry(T0, "GET", "/service/ring", "service/ring", params, Outcome.ACCEPTED, 200, event=event)
+    return LogEntry(T0, "GET", "/service/ring", "service/ring", params, LogOutcome.ACCEPTED, 200, event=event)
 
 
 def record(conn: Connection, entry: LogEntry) -> services.Recorded:
@@ -60,7 +60,7 @@ def test_rejected_request_is_logged_with_its_reason_and_no_interaction(db: Datab
         "/service/ring",
         "service/ring",
         (("x", "<b>"),),
-        Outcome.REJECTED,
+        LogOutcome.REJECTED,
         422,
         reason="callId: missing",
     )
@@ -120,7 +120,7 @@ def test_stats_count_recent_and_missed_calls(db: Database) -> None:
                 "/service/hangup",
                 "service/hangup",
                 (("h", "1"),),
-                Outcome.ACCEPTED,
+                LogOutcome.ACCEPTED,
                 200,
                 event=ended,
             ),
@@ -199,7 +199,7 @@ def test_internal_extension_calls_stay_out_of_journeys_and_unknown_numbers(db: D
 
 def test_nul_and_surrogates_from_bad_input_are_stored_replaced(db: Database) -> None:
     entry = LogEntry(
-        T0, "GET", "/x\x00y", "unknown", (("a\x00", "\udcff"),), Outcome.REJECTED, 404, reason="path \x00"
+        T0, "GET", "/x\x00y", "unknown", (("a\x00", "\udcff"),), LogOutcome.REJECTED, 404, reason="path \x00"
     )
     with db.write.begin() as conn:
         record(conn, entry)

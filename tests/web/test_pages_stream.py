@@ -11,7 +11,7 @@ from tests.web.pages_helpers import HTML, add_contact, csrf_token, ring
 from tvox_journey import services
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
 from tvox_journey.live.sse import comment, format_frame
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.web.pages import i18n
 from tvox_journey.web.pages.admin import OUTCOMES
 
@@ -74,7 +74,7 @@ def test_a_change_committed_by_another_process_reaches_open_cards(client: TestCl
     event = CallEvent("10.1@x", CallType.SERVICE, Action.RING, occurred, number="0452224600", agent="op1")
     entry = LogEntry(
         received_at=resources.now(), method="GET", path="/service/ring", route="service/ring",
-        params=(("callId", "10.1@x"),), outcome=Outcome.ACCEPTED, status_code=200, event=event,
+        params=(("callId", "10.1@x"),), outcome=LogOutcome.ACCEPTED, status_code=200, event=event,
     )  # fmt: skip
     with client.stream("GET", f"/events?contact={mario}") as response:
         stream = frames(response.iter_lines())

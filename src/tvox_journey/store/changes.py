@@ -17,9 +17,14 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select, text
 
 from tvox_journey.store import dialect
+from tvox_journey.store.event_log import LogOutcome
 from tvox_journey.store.schema import event_log, interactions
 
-ANNOUNCED = ("accepted", "unrecognized", "action")  # what open pages are told about (event_log.Outcome)
+ANNOUNCED = (
+    LogOutcome.ACCEPTED,
+    LogOutcome.UNRECOGNIZED,
+    LogOutcome.ACTION,
+)  # what open pages are told about
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,7 @@ class LogRow:
     """What a live page needs to know of one log row."""
 
     seq: int
-    outcome: str
+    outcome: LogOutcome
     route: str
     call_id: str | None
 
@@ -74,7 +79,7 @@ def rows_between(conn: Connection, after: int, upto: int, limit: int) -> list[Lo
         .order_by(event_log.c.seq)
         .limit(limit)
     )
-    return [LogRow(int(r.seq), r.outcome, r.route, r.call_id) for r in conn.execute(query)]
+    return [LogRow(int(r.seq), LogOutcome(r.outcome), r.route, r.call_id) for r in conn.execute(query)]
 
 
 def number_keys(conn: Connection, call_ids: Collection[str]) -> dict[str, str | None]:

@@ -11,6 +11,7 @@ import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -24,7 +25,9 @@ from tvox_journey.store.schema import event_log
 MAX_REQUEST_BYTES = 2**62  # what the column holds; a declared Content-Length can claim more
 
 
-class Outcome:
+class LogOutcome(StrEnum):
+    """What became of a request (or a user's action): the `outcome` column, stored as its value."""
+
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
@@ -41,7 +44,7 @@ class LogEntry:
     path: str
     route: str
     params: Sequence[tuple[str, str]]
-    outcome: str
+    outcome: LogOutcome
     status_code: int
     remote_addr: str | None = None
     reason: str | None = None
@@ -96,7 +99,7 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
 _APPEND = insert(event_log).returning(event_log.c.seq)
 _EVENTS_FOR_CALLS = select(event_log.c.call_id, event_log.c.event).where(
     event_log.c.call_id.in_(bindparam("call_ids", expanding=True)),
-    or_(event_log.c.outcome == Outcome.ACCEPTED, event_log.c.outcome == Outcome.UNRECOGNIZED),
+    or_(event_log.c.outcome == LogOutcome.ACCEPTED, event_log.c.outcome == LogOutcome.UNRECOGNIZED),
 )
 
 

@@ -14,14 +14,14 @@ from tvox_journey import services
 from tvox_journey.live.broadcaster import Change
 from tvox_journey.store import event_log
 from tvox_journey.store import names as name_store
-from tvox_journey.store.event_log import Outcome
+from tvox_journey.store.event_log import LogOutcome
 from tvox_journey.web.deps import ResourcesDep
 from tvox_journey.web.pages.common import CSRF, Admin, publish
 from tvox_journey.web.pages.render import formatter, render
 
 router = APIRouter(include_in_schema=False)
 KINDS = (name_store.AGENT, name_store.SERVICE)
-OUTCOMES = (Outcome.ACCEPTED, Outcome.DUPLICATE, Outcome.REJECTED, Outcome.UNRECOGNIZED, Outcome.ACTION)
+OUTCOMES = tuple(LogOutcome)
 LOG_PAGE = 100
 MAX_TEXT = 255
 MAX_SHOWN_BODY = 500

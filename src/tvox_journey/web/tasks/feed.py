@@ -35,6 +35,7 @@ from tvox_journey.live.follow import Snapshot, Tracker
 from tvox_journey.store import changes, dialect
 from tvox_journey.store import mappings as mapping_store
 from tvox_journey.store.engine import Database
+from tvox_journey.store.event_log import LogOutcome
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ _ACTION_KINDS = {
 
 
 def change_of(row: changes.LogRow, number_key: str | None) -> Change:
-    if row.outcome != "action":
+    if row.outcome != LogOutcome.ACTION:
         return Change(row.seq, row.call_id, number_key)
     return Change(row.seq, kind=_ACTION_KINDS.get(row.route.partition("/")[0], "action"))
 
@@ -211,7 +212,7 @@ class LogFeed:
                 rows = changes.rows_between(conn, after, floor, BATCH)
                 if not rows:
                     break
-                calls = {r.call_id for r in rows if r.call_id and r.outcome != "action"}
+                calls = {r.call_id for r in rows if r.call_id and r.outcome != LogOutcome.ACTION}
                 keys = changes.number_keys(conn, calls)
                 for row in rows:
                     change = change_of(row, keys.get(row.call_id) if row.call_id else None)
