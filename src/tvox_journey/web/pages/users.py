@@ -22,6 +22,7 @@ from tvox_journey.accounts import AccountError
 from tvox_journey.store import event_log
 from tvox_journey.store import users as user_store
 from tvox_journey.store.event_log import LogOutcome
+from tvox_journey.store.users import Role
 from tvox_journey.web.deps import Resources, ResourcesDep
 from tvox_journey.web.pages.common import CSRF, Admin
 from tvox_journey.web.pages.render import formatter, render
@@ -43,7 +44,7 @@ class Problem:
 @dataclass(frozen=True)
 class UserRow:
     username: str
-    role: str
+    role: Role
     has_token: bool
     created: str
 

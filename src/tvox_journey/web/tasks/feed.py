@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from tvox_journey.ingest.mapping import Table
-from tvox_journey.live.broadcaster import Broadcaster, Change
+from tvox_journey.live.broadcaster import Broadcaster, Change, ChangeKind
 from tvox_journey.live.follow import Snapshot, Tracker
 from tvox_journey.store import changes, dialect
 from tvox_journey.store import mappings as mapping_store
@@ -45,7 +45,7 @@ MIN_STEP_SECONDS = 0.02  # at most 50 reads a second, however many commits wake 
 BATCH = 2000
 BACKOFF_MAX = 10.0
 
-_ACTION_KINDS = {
+_ACTION_KINDS: dict[str, ChangeKind] = {
     "contact": "contact",
     "journey": "journey_cleared",
     "names": "names",
