@@ -26,8 +26,8 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import KW_ONLY, dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
@@ -43,18 +43,35 @@ T = TypeVar("T")
 
 @dataclass
 class _Job(Generic[T]):
-    """A write to run: `fn`, or (when `fn` is None) a delivery to record with its number policy."""
+    """A write waiting for the writer: where its request waits, and what became of it."""
 
-    fn: Callable[[Connection], T] | None
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[T]
+    _: KW_ONLY
     result: Any = None
     error: BaseException | None = None
-    entry: LogEntry | None = None
-    policy: NumberPolicy | None = None
     started: bool = False  # the writer took it (guarded by the writer's lock)
     abandoned: bool = False  # its request stopped waiting (guarded by the writer's lock)
-    late: bool = False  # abandoned before it started: written as such
+    late: bool = False  # abandoned before it started
+
+
+@dataclass
+class _Run(_Job[T]):
+    """A function to run in the batch's transaction; never run once its request stopped waiting."""
+
+    fn: Callable[[Connection], T]
+
+
+@dataclass
+class _Record(_Job[Recorded]):
+    """A delivery to log and fold with its number policy (beside the others waiting); written even
+    after its request stopped waiting, with the status that request was answered."""
+
+    entry: LogEntry
+    policy: NumberPolicy
+
+
+_AnyJob = _Run[Any] | _Record
 
 
 @dataclass(frozen=True)
@@ -76,7 +93,7 @@ class BatchWriter:
     wait_timeout: float = 4.0
     queue_max: int = 10000
     on_begin: Callable[[Connection], None] | None = None  # first statement of every transaction
-    _queue: queue.SimpleQueue[_Job[Any] | None] = field(default_factory=queue.SimpleQueue)
+    _queue: queue.SimpleQueue[_AnyJob | None] = field(default_factory=queue.SimpleQueue)
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _waiting: int = 0
@@ -106,7 +123,9 @@ class BatchWriter:
             StoreUnavailable: the database did not commit within `wait_timeout` seconds.
         """
         loop = asyncio.get_running_loop()
-        return await self._submit(_Job(fn, loop, loop.create_future()))
+        job = _Run(loop, loop.create_future(), fn)
+        self._enqueue(job)
+        return await self._outcome(job)
 
     async def record(self, entry: LogEntry, policy: NumberPolicy) -> Recorded:
         """Log (and fold) one request, batched with the others waiting; returns once committed.
@@ -115,10 +134,16 @@ class BatchWriter:
             StoreUnavailable: the database did not commit within `wait_timeout` seconds.
         """
         loop = asyncio.get_running_loop()
-        job: _Job[Recorded] = _Job(None, loop, loop.create_future(), entry=entry, policy=policy)
-        return await self._submit(job)
+        job = _Record(loop, loop.create_future(), entry, policy)
+        self._enqueue(job)
+        return await self._outcome(job)
 
-    async def _submit(self, job: _Job[T]) -> T:
+    def _enqueue(self, job: _AnyJob) -> None:
+        """Hand a job to the writer thread.
+
+        Raises:
+            StoreUnavailable: the thread is not running, or `queue_max` jobs are already waiting.
+        """
         if self._thread is None or not self._thread.is_alive():
             raise StoreUnavailable("the writer is not running")
         with self._lock:
@@ -127,6 +152,13 @@ class BatchWriter:
             self._waiting += 1
         job.future.add_done_callback(_retrieve)
         self._queue.put(job)
+
+    async def _outcome(self, job: _Job[T]) -> T:
+        """The job's result once committed, within `wait_timeout` seconds.
+
+        Raises:
+            StoreUnavailable: the database did not commit in time (the job is marked abandoned).
+        """
         try:
             return await asyncio.wait_for(asyncio.shield(job.future), self.wait_timeout)
         except TimeoutError:
@@ -136,12 +168,12 @@ class BatchWriter:
             if started:
                 fate = "it may still commit"
             else:
-                fate = "it will be logged as answered 503" if job.entry is not None else "it will not run"
+                fate = "it will be logged as answered 503" if isinstance(job, _Record) else "it will not run"
             raise StoreUnavailable(
                 f"the database did not commit within {self.wait_timeout:g} s; {fate}"
             ) from None
 
-    def _take_batch(self, first: _Job[Any]) -> tuple[list[_Job[Any]], bool]:
+    def _take_batch(self, first: _AnyJob) -> tuple[list[_AnyJob], bool]:
         batch = [first]
         stop = False
         while len(batch) < self.batch_max:
@@ -180,7 +212,7 @@ class BatchWriter:
             if stop:
                 return
 
-    def _claim(self, batch: list[_Job[Any]]) -> list[_Job[Any]]:
+    def _claim(self, batch: list[_AnyJob]) -> list[_AnyJob]:
         """Mark the batch started; returns the jobs to run (abandoned changes are dropped)."""
         with self._lock:
             self._waiting -= len(batch)
@@ -189,7 +221,7 @@ class BatchWriter:
             abandoned = [job for job in batch if job.abandoned]
         for job in abandoned:
             job.late = True
-            if job.entry is not None:
+            if isinstance(job, _Record):
                 # A delivery that would have been 200 was answered 503; a refusal (401, 422, ...) kept its
                 # status or became a 503, as its caller chose: the reason says the row came late.
                 late = f"written after its request stopped waiting ({self.wait_timeout:g} s)"
@@ -200,9 +232,9 @@ class BatchWriter:
                 )
             else:
                 job.error = StoreUnavailable("abandoned")
-        return [job for job in batch if job.entry is not None or not job.abandoned]
+        return [job for job in batch if isinstance(job, _Record) or not job.abandoned]
 
-    def _execute(self, batch: list[_Job[Any]]) -> None:
+    def _execute(self, batch: list[_AnyJob]) -> None:
         if not batch:
             return
         try:
@@ -230,34 +262,40 @@ class BatchWriter:
                 _fail([job], error)
 
 
-def _run_jobs(conn: Connection, jobs: list[_Job[Any]]) -> None:
-    """Run jobs in order; runs of record jobs with the same policy go through record_many together
+def _run_jobs(conn: Connection, jobs: Sequence[_AnyJob]) -> None:
+    """Run jobs in order; consecutive record jobs with the same policy go through record_many together
     (which takes the calls' locks)."""
     start = 0
     while start < len(jobs):
-        job = jobs[start]
-        if job.fn is not None:
-            job.result = job.fn(conn)
-            start += 1
-            continue
-        end = start + 1
-        while end < len(jobs) and jobs[end].fn is None and jobs[end].policy == job.policy:
-            end += 1
-        run = jobs[start:end]
-        assert job.policy is not None
-        recorded = record_many(conn, [j.entry for j in run if j.entry is not None], job.policy)
-        for done, result in zip(run, recorded, strict=True):
-            done.result = result
-        start = end
+        match jobs[start]:
+            case _Run() as job:
+                job.result = job.fn(conn)
+                start += 1
+            case _Record() as job:
+                run = _same_policy(jobs[start:])
+                recorded = record_many(conn, [r.entry for r in run], job.policy)
+                for done, result in zip(run, recorded, strict=True):
+                    done.result = result
+                start += len(run)
 
 
-def _committed(jobs: list[_Job[Any]]) -> None:
+def _same_policy(jobs: Sequence[_AnyJob]) -> list[_Record]:
+    """The record jobs at the start of `jobs` that have the first one's number policy."""
+    run: list[_Record] = []
+    for job in jobs:
+        if not isinstance(job, _Record) or (run and job.policy != run[0].policy):
+            break
+        run.append(job)
+    return run
+
+
+def _committed(jobs: Sequence[_Job[Any]]) -> None:
     for job in jobs:
         if job.abandoned and not job.late:
             log.warning("a write committed after its request was answered 503 (%s)", job.result)
 
 
-def _fail(jobs: list[_Job[Any]], error: BaseException) -> None:
+def _fail(jobs: Sequence[_Job[Any]], error: BaseException) -> None:
     """Give each job the error to raise where it waits (logged once)."""
     if is_unavailable(error):
         log.error("database unavailable (%d writes): %s", len(jobs), error)
