@@ -23,10 +23,11 @@ from sqlalchemy import Connection, Table, text
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import make_url
 
-from tvox_journey import accounts, services
 from tvox_journey.domain.fold import fold
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.contract import find_tutorial_route
+from tvox_journey.services import accounts
+from tvox_journey.services import contacts as contact_services
 from tvox_journey.sim import contact_numbers, delivery_order, random_calls
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import names
@@ -170,12 +171,12 @@ def seed_people(conn: Connection, now: datetime, contacts: int = 5_000) -> tuple
         names.set_name(conn, names.AGENT, code, f"Operatore {code[2:]}")
     heavy = contact_store.create(
         conn, name="Giulia", surname="Bianchi", company="Bianchi Srl",
-        numbers=services.contact_numbers([HEAVY_NUMBER], POLICY), now=now,
+        numbers=contact_services.contact_numbers([HEAVY_NUMBER], POLICY), now=now,
     )  # fmt: skip
     for i, number in enumerate(number_pool()[:contacts]):
         contact_store.create(
             conn, name=f"Nome{i}", surname=f"Cognome{i}", company=None,
-            numbers=services.contact_numbers([number], POLICY), now=now,
+            numbers=contact_services.contact_numbers([number], POLICY), now=now,
         )  # fmt: skip
     password_hash = accounts.Passwords(memory_kib=1024).hash(ADMIN_PASSWORD)
     accounts.create_first_admin(conn, password_hash=password_hash, now=now)

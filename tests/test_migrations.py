@@ -17,9 +17,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 from tests.conftest import POSTGRES_URL
 
-from tvox_journey import services
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
 from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import recording
 from tvox_journey.store import interactions
 from tvox_journey.store.codec import event_to_json
 from tvox_journey.store.dialect import _MIGRATION_LOCK
@@ -126,7 +126,7 @@ def test_upgrading_a_log_written_before_counted_refusals_keeps_every_row_and_fol
         entry = LogEntry(t0, "GET", "/service/hangup", "service/hangup", [("callId", "c1")],
                          LogOutcome.ACCEPTED, 200, event=hangup)  # fmt: skip
         with db.write.begin() as conn:
-            services.record(conn, entry, NumberPolicy())
+            recording.record(conn, entry, NumberPolicy())
         with db.read.connect() as conn:
             folded = interactions.get(conn, "c1")
         assert folded is not None

@@ -33,7 +33,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Connection, Engine
 
 from tvox_journey.domain.numbers import NumberPolicy
-from tvox_journey.services import Recorded, record_many
+from tvox_journey.services.recording import Recorded, record_many
 from tvox_journey.store.errors import StoreUnavailable, is_unavailable, unavailable
 from tvox_journey.store.event_log import LogEntry
 

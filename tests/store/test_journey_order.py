@@ -18,9 +18,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from tvox_journey import services
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
 from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import recording
 from tvox_journey.store import interactions
 from tvox_journey.store.engine import Database, make_database
 from tvox_journey.store.event_log import LogEntry, LogOutcome
@@ -67,7 +67,7 @@ def entry(call: Call, number: str) -> LogEntry:
 
 def record(db: Database, calls: list[Call], number: str) -> str:
     with db.write.begin() as conn:
-        services.record_many(conn, [entry(call, number) for call in calls], POLICY)
+        recording.record_many(conn, [entry(call, number) for call in calls], POLICY)
     key = POLICY.key(number)
     assert key is not None
     return key

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
-from tvox_journey import services
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
 from tvox_journey.domain.fold import fold
 from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import recording
 from tvox_journey.store import interactions
 from tvox_journey.store.codec import event_to_json, interaction_to_json
 from tvox_journey.store.engine import make_database
@@ -140,7 +140,7 @@ def test_upgrade_from_0005_with_data_gives_every_row_a_sort_time_and_keeps_every
             T0, "GET", "/tvox/events", "tvox/events", params, LogOutcome.ACCEPTED, 200, event=late
         )
         with database.write.begin() as conn:
-            services.record(conn, entry, POLICY)
+            recording.record(conn, entry, POLICY)
         with database.read.connect() as conn:
             order = [s.interaction.call_id for s in interactions.journey(conn, [KEY])]
             refolded = interactions.get(conn, "only-no-answer")

@@ -15,8 +15,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tvox_journey import services
 from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import recording
 from tvox_journey.store import event_log, refused
 from tvox_journey.store.engine import Database, make_database
 from tvox_journey.store.event_log import LogEntry, LogOutcome
@@ -146,7 +146,7 @@ def test_a_flood_key_never_counts_on_a_row_that_is_not_a_refusal(db: Database) -
 
 def test_recording_a_batch_of_refusals_counts_them_on_one_row(db: Database) -> None:
     with db.write.begin() as conn:
-        recorded = services.record_many(
+        recorded = recording.record_many(
             conn, [refusal(at=T0 + timedelta(seconds=i)) for i in range(10)], POLICY
         )
     assert len({r.seq for r in recorded}) == 1

@@ -24,7 +24,7 @@ from tests.server_process import running_server
 from tests.web.every_page import server_errors
 
 from tvox_journey.domain.numbers import NumberPolicy
-from tvox_journey.services import contact_numbers
+from tvox_journey.services.contacts import contact_numbers
 from tvox_journey.settings import Settings
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store.engine import make_database

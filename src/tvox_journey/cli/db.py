@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from tvox_journey import services
 from tvox_journey.cli import app
 from tvox_journey.cli.options import DatabaseOption, load_settings
 from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import recording
 from tvox_journey.store.engine import Timeouts, make_database
 from tvox_journey.store.migrate import current_revision, head_revision, upgrade
 
@@ -41,7 +41,7 @@ def db_rebuild(database: DatabaseOption = None) -> None:
     db = make_database(settings.database_url, timeouts=REBUILD_TIMEOUTS)
     policy = NumberPolicy(settings.default_region, settings.internal_number_max_digits)
     try:
-        count = services.rebuild(db, policy)
+        count = recording.rebuild(db, policy)
     finally:
         db.dispose()
     typer.echo(f"Refolded {count} interactions from the event log.")

@@ -15,11 +15,12 @@ from typing import Annotated
 import typer
 from sqlalchemy import Connection
 
-from tvox_journey import accounts, services
 from tvox_journey.cli import app
 from tvox_journey.cli.options import load_settings
 from tvox_journey.cli.serve import run_server
 from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import accounts
+from tvox_journey.services import contacts as contact_services
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import names
 from tvox_journey.store.engine import make_database
@@ -42,7 +43,7 @@ def seed(conn: Connection, policy: NumberPolicy, now: datetime) -> int:
     name, surname, number = DEMO_CONTACT
     return contact_store.create(
         conn, name=name, surname=surname, company=None,
-        numbers=services.contact_numbers([number], policy), now=now,
+        numbers=contact_services.contact_numbers([number], policy), now=now,
     )  # fmt: skip
 
 

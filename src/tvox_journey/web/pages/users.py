@@ -17,8 +17,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
-from tvox_journey import accounts
-from tvox_journey.accounts import AccountError
+from tvox_journey.services import accounts
+from tvox_journey.services.accounts import AccountError
 from tvox_journey.store import event_log
 from tvox_journey.store import users as user_store
 from tvox_journey.store.event_log import LogOutcome

@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 from fastapi import Depends, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from tvox_journey import accounts
-from tvox_journey.accounts import Passwords
+from tvox_journey.services import accounts
+from tvox_journey.services.accounts import Passwords
 from tvox_journey.settings import Settings
 from tvox_journey.store import users as user_store
 from tvox_journey.store.users import Role, StoredUser

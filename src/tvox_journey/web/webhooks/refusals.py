@@ -10,7 +10,7 @@ from dataclasses import replace
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from tvox_journey.services import Recorded
+from tvox_journey.services.recording import Recorded
 from tvox_journey.store import refused
 from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.web.deps import Resources

@@ -1,6 +1,6 @@
 """Use cases for users: roles, argon2 password hashes, API tokens, the first admin.
 
-Same layer as `services.py` (may import `domain`, `store` and `services`; no web).
+One of the use cases of the `services` package (no web, no live).
 Hashing is slow on purpose, so callers hash before opening a write transaction
 and pass the hash in. Every change is recorded in the audit trail, never a
 password or a token.
@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from tvox_journey.services import record_action
+from tvox_journey.services.recording import record_action
 from tvox_journey.store import sessions as session_store
 from tvox_journey.store import users as user_store
 from tvox_journey.store.users import Role, StoredUser
