@@ -1,7 +1,7 @@
 """Fill a database with a long history fast: a million events and their interactions, written in bulk.
 
 The rows are the store's own (`event_log.log_row`, `interactions.interaction_row`,
-`services.NumberPolicy`), made from `sim` calls parsed and folded as the server
+`NumberPolicy`), made from `sim` calls parsed and folded as the server
 would, by two worker processes; the main process inserts them in large
 transactions. PostgreSQL is then filled from the SQLite file with COPY.
 """
@@ -23,14 +23,16 @@ from sqlalchemy import Connection, Table, text
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import make_url
 
-from tvox_journey import accounts, services
 from tvox_journey.domain.fold import fold
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.contract import find_tutorial_route
+from tvox_journey.services import accounts
+from tvox_journey.services import contacts as contact_services
 from tvox_journey.sim import contact_numbers, delivery_order, random_calls
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import names
 from tvox_journey.store.engine import make_database
-from tvox_journey.store.event_log import LogEntry, Outcome, dedupe_key, log_row
+from tvox_journey.store.event_log import LogEntry, LogOutcome, dedupe_key, log_row
 from tvox_journey.store.interactions import StoredInteraction, interaction_row
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import event_log, interactions
@@ -45,7 +47,7 @@ SERVICES = ("customercare", "sales", "support", "billing")
 CALLS_PER_CHUNK = 2_000
 EVENTS_PER_CALL = 3.1  # what random_calls makes on average (measured), to plan the chunks
 HISTORY_START = datetime(2023, 1, 2, 8, 0, tzinfo=UTC)
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 ADMIN_PASSWORD = "bench-admin-password"
 
 
@@ -112,7 +114,7 @@ def build_chunk(chunk: Chunk) -> tuple[list[Row], list[tuple[Row, int]]]:
         assert entry.event is not None, entry.reason
         key = dedupe_key(entry.route, entry.params)
         if key in seen:  # two consultation transfers in the same millisecond: logged as the server does
-            duplicate = replace(entry, outcome=Outcome.DUPLICATE, reason="duplicate delivery")
+            duplicate = replace(entry, outcome=LogOutcome.DUPLICATE, reason="duplicate delivery")
             rows.append(log_values(log_row(duplicate) | {"dedupe_key": None}))
             continue
         seen.add(key)
@@ -169,12 +171,12 @@ def seed_people(conn: Connection, now: datetime, contacts: int = 5_000) -> tuple
         names.set_name(conn, names.AGENT, code, f"Operatore {code[2:]}")
     heavy = contact_store.create(
         conn, name="Giulia", surname="Bianchi", company="Bianchi Srl",
-        numbers=services.contact_numbers([HEAVY_NUMBER], POLICY), now=now,
+        numbers=contact_services.contact_numbers([HEAVY_NUMBER], POLICY), now=now,
     )  # fmt: skip
     for i, number in enumerate(number_pool()[:contacts]):
         contact_store.create(
             conn, name=f"Nome{i}", surname=f"Cognome{i}", company=None,
-            numbers=services.contact_numbers([number], POLICY), now=now,
+            numbers=contact_services.contact_numbers([number], POLICY), now=now,
         )  # fmt: skip
     password_hash = accounts.Passwords(memory_kib=1024).hash(ADMIN_PASSWORD)
     accounts.create_first_admin(conn, password_hash=password_hash, now=now)

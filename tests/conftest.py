@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from tvox_journey import accounts
+from tvox_journey.services import accounts
 from tvox_journey.settings import Settings
 from tvox_journey.web.app import create_app
 

@@ -17,11 +17,12 @@ from tests.conftest import ADMIN_PASSWORD
 from tests.web.pages_helpers import HTML, add_contact, csrf_token
 from typer.testing import CliRunner
 
-from tvox_journey import erasure, services
+from tvox_journey import erasure
 from tvox_journey.cli import app as cli_app
 from tvox_journey.cli import db as _db_commands  # noqa: F401  (registers the commands, as main() does)
 from tvox_journey.cli import erase as _erase_command  # noqa: F401
 from tvox_journey.domain.redaction import ERASED
+from tvox_journey.services import recording
 from tvox_journey.store.engine import Timeouts, make_database
 from tvox_journey.store.schema import contact_numbers, contacts, event_log, interactions
 from tvox_journey.traffic.entries import tutorial_entry
@@ -195,7 +196,7 @@ def test_a_rebuild_after_an_erasure_brings_nothing_back(client: TestClient, db_u
     people = scene(client)
     erase_from_the_card(client, people.mario)
     resources = client.app.state.resources  # type: ignore[attr-defined]
-    assert services.rebuild(resources.db, resources.policy) >= 2
+    assert recording.rebuild(resources.db, resources.policy) >= 2
     assert [trace for trace in TRACES if trace in database_text(db_url)] == []
     assert client.get("/api/v1/interactions/m-1").status_code == 404
     assert client.get("/api/v1/interactions/a-1").status_code == 200
@@ -331,7 +332,7 @@ def test_an_erasure_writes_small_batches_and_webhooks_go_on_meanwhile(
         for kind, second in (("ring", 0), ("answer", 5), ("hangup", 30))
     ]
     with resources.db.write.begin() as conn:
-        services.record_many(conn, entries, resources.policy)
+        recording.record_many(conn, entries, resources.policy)
     other = make_database(db_url, timeouts=Timeouts(lock=60, busy=60, statement=300))
     sizes: list[int] = []
     done = threading.Event()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from tvox_journey import accounts
+from tvox_journey.services import accounts
 from tvox_journey.settings import Settings
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.migrate import current_revision, head_revision, upgrade

@@ -17,14 +17,15 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 from tests.conftest import POSTGRES_URL
 
-from tvox_journey import services
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import recording
 from tvox_journey.store import interactions
 from tvox_journey.store.codec import event_to_json
+from tvox_journey.store.dialect import _MIGRATION_LOCK
 from tvox_journey.store.engine import make_database, make_migration_engine
-from tvox_journey.store.event_log import LogEntry, Outcome, dedupe_key
+from tvox_journey.store.event_log import LogEntry, LogOutcome, dedupe_key
 from tvox_journey.store.migrate import (
-    _LOCK,
     SchemaTooNew,
     alembic_config,
     check_schema,
@@ -122,10 +123,10 @@ def test_upgrading_a_log_written_before_counted_refusals_keeps_every_row_and_fol
         assert {(r["seen_count"], r["last_seen_at"], r["request_bytes"]) for r in stored} == {(1, None, None)}
 
         hangup = _event("c1", Action.HANGUP, t0 + timedelta(minutes=2))
-        entry = LogEntry(t0, "GET", "/service/hangup", "service/hangup", [("callId", "c1")], Outcome.ACCEPTED,
-                         200, event=hangup)  # fmt: skip
+        entry = LogEntry(t0, "GET", "/service/hangup", "service/hangup", [("callId", "c1")],
+                         LogOutcome.ACCEPTED, 200, event=hangup)  # fmt: skip
         with db.write.begin() as conn:
-            services.record(conn, entry, services.NumberPolicy())
+            recording.record(conn, entry, NumberPolicy())
         with db.read.connect() as conn:
             folded = interactions.get(conn, "c1")
         assert folded is not None
@@ -154,7 +155,7 @@ def test_migrations_of_other_schemas_do_not_wait_for_each_other(postgres_url: st
         with engine.connect() as holder:
             holder.execute(text(f'CREATE SCHEMA "{other}"'))
             holder.execute(text(f'SET search_path TO "{other}"'))
-            holder.execute(text(_LOCK))  # another schema's migration in progress
+            holder.execute(text(_MIGRATION_LOCK))  # another schema's migration in progress
             holder.commit()
             began = time.monotonic()
             upgrade(postgres_url)

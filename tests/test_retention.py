@@ -14,13 +14,15 @@ from sqlalchemy import select
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER
 from typer.testing import CliRunner
 
-from tvox_journey import pruning, services
+from tvox_journey import pruning
 from tvox_journey.cli import app as cli_app
 from tvox_journey.cli import db as _db_commands  # noqa: F401  (registers the commands, as main() does)
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import recording
 from tvox_journey.settings import Settings
 from tvox_journey.store import event_log as log_store
 from tvox_journey.store.engine import Database, make_database
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import event_log
 from tvox_journey.traffic.entries import tutorial_entry
@@ -28,7 +30,7 @@ from tvox_journey.web.app import create_app
 
 runner = CliRunner()
 NOW = datetime.now().astimezone()
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 
 
 def call_entries(call_id: str, *received: datetime, number: str = "0498765432") -> list[LogEntry]:
@@ -54,13 +56,13 @@ def preload(url: str) -> dict[str, int]:
     old, recent = NOW - timedelta(days=40), NOW - timedelta(days=1)
     try:
         with db.write.begin() as conn:
-            services.record_many(conn, call_entries("old-1", old), POLICY)
+            recording.record_many(conn, call_entries("old-1", old), POLICY)
             duplicate = call_entries("old-1", old)[0]
-            services.record_many(conn, [duplicate], POLICY)  # recorded as a duplicate
-            services.record_many(conn, call_entries("spans", old, old, recent), POLICY)  # its end is recent
-            services.record_many(conn, call_entries("new-1", recent), POLICY)
-            action = services.record_action(conn, actor="admin", action="names/set", details=[], now=old)
-            rejected = LogEntry(old, "GET", "/x", "unknown", [], Outcome.REJECTED, 404)
+            recording.record_many(conn, [duplicate], POLICY)  # recorded as a duplicate
+            recording.record_many(conn, call_entries("spans", old, old, recent), POLICY)  # its end is recent
+            recording.record_many(conn, call_entries("new-1", recent), POLICY)
+            action = recording.record_action(conn, actor="admin", action="names/set", details=[], now=old)
+            rejected = LogEntry(old, "GET", "/x", "unknown", [], LogOutcome.REJECTED, 404)
             log_store.append(conn, rejected)
     finally:
         db.dispose()
@@ -170,7 +172,7 @@ def test_several_pruners_at_once_delete_every_old_row_once_without_errors(db_url
     try:
         with db.write.begin() as conn:
             for call in range(300):
-                services.record_many(conn, call_entries(f"c-{call}", old), POLICY)
+                recording.record_many(conn, call_entries(f"c-{call}", old), POLICY)
     finally:
         db.dispose()
     cutoffs = pruning.Cutoffs.of(NOW, event_days=30, refused_days=0)
@@ -192,5 +194,5 @@ def test_several_pruners_at_once_delete_every_old_row_once_without_errors(db_url
     for database in databases:
         database.dispose()
     assert failed == []
-    assert sum(totals, Counter()) == Counter({Outcome.ACCEPTED: 900})
+    assert sum(totals, Counter()) == Counter({LogOutcome.ACCEPTED: 900})
     assert log_rows(db_url) == []

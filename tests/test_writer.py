@@ -14,16 +14,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select, text
 
-from tvox_journey import services
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.settings import Settings
 from tvox_journey.store.engine import Database, make_database
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.errors import StoreUnavailable
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import event_log
 from tvox_journey.web.app import create_app
-from tvox_journey.writer import BatchWriter, StoreUnavailable
+from tvox_journey.writer import BatchWriter
 
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 
 
 def ring(call: str) -> dict[str, str]:
@@ -42,7 +43,7 @@ def note(path: str) -> LogEntry:
 
     return LogEntry(
         received_at=datetime.now(UTC), method="GET", path=path, route="unknown", params=(),
-        outcome=Outcome.REJECTED, status_code=404, reason="unknown path",
+        outcome=LogOutcome.REJECTED, status_code=404, reason="unknown path",
     )  # fmt: skip
 
 
@@ -117,7 +118,7 @@ def test_a_failed_batch_is_retried_one_by_one_so_the_others_commit(
     with caplog.at_level(logging.WARNING, logger="tvox_journey.writer"):
         held, one, failed, two = on_new_loop(main)
     assert held == "gate"
-    assert one.outcome == Outcome.REJECTED and two.outcome == Outcome.REJECTED
+    assert one.outcome == LogOutcome.REJECTED and two.outcome == LogOutcome.REJECTED
     assert not isinstance(failed, StoreUnavailable) and "no_such_table" in str(failed)
     assert "retrying one by one" in caplog.text
     assert logged_paths(db) == ["/one", "/two"]
@@ -137,7 +138,7 @@ def test_the_writer_survives_a_job_raising_anything(writer: BatchWriter, db: Dat
 
     error, recorded = on_new_loop(main)
     assert isinstance(error, StoreUnavailable)
-    assert recorded.outcome == Outcome.REJECTED
+    assert recorded.outcome == LogOutcome.REJECTED
     assert writer.health().alive
 
 
@@ -159,7 +160,7 @@ def test_the_writer_survives_the_waiting_loop_closing(db: Database) -> None:
         async def later() -> Any:
             return await asyncio.wait_for(writer.record(note("/later"), POLICY), 5)
 
-        assert on_new_loop(later).outcome == Outcome.REJECTED
+        assert on_new_loop(later).outcome == LogOutcome.REJECTED
         assert writer.health().alive
     finally:
         writer.stop()

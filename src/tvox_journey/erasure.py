@@ -39,9 +39,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
-from tvox_journey import services
 from tvox_journey.domain.contact import Contact
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.domain.redaction import ERASED, NumberMatch, pairs_carry, redact_json, redact_pairs
+from tvox_journey.services import recording
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import erasure as store
 from tvox_journey.store.engine import Database
@@ -63,7 +64,7 @@ class Target:
     contact_id: int | None = None
 
 
-def of_number(raw: str, policy: services.NumberPolicy) -> Target | None:
+def of_number(raw: str, policy: NumberPolicy) -> Target | None:
     """The target of a number as typed; None when it is no number."""
     key = policy.key(raw) if raw.strip() else None
     return Target((key,)) if key else None
@@ -113,7 +114,7 @@ class Report:
         ]
 
 
-def _matcher(target: Target, policy: services.NumberPolicy) -> NumberMatch:
+def _matcher(target: Target, policy: NumberPolicy) -> NumberMatch:
     return NumberMatch.of(target.keys, policy.region)
 
 
@@ -133,7 +134,7 @@ def _contacts(conn: Connection, target: Target) -> tuple[list[Contact], list[Con
     return deleted, changed
 
 
-def plan(db: Database, target: Target, policy: services.NumberPolicy, *, search: bool = False) -> Plan:
+def plan(db: Database, target: Target, policy: NumberPolicy, *, search: bool = False) -> Plan:
     """What `erase` would do; `search` also reads the whole log and every interaction for the other
     rows and interactions that carry a number (what a dry run of the command line shows)."""
     with db.read.connect() as conn:
@@ -214,7 +215,7 @@ def _values(row: store.LogRow, match: NumberMatch) -> store.LogRow:
 def _erase_calls(conn: Connection, call_ids: Sequence[str], match: NumberMatch) -> tuple[Counter[str], int]:
     """Empty up to ROWS_PER_WRITE log rows of these calls, then delete the interactions of those with
     none left; the rows emptied by outcome, and the interactions deleted."""
-    services.lock_calls(conn, call_ids)
+    recording.lock_calls(conn, call_ids)
     rows = store.rows_of_calls(conn, call_ids, ROWS_PER_WRITE)
     store.redact(conn, [_whole(row, match) for row in rows])
     left = store.calls_with_rows(conn, call_ids)
@@ -228,7 +229,7 @@ def _erase_rows(
     """Redact these rows (read again here): emptied when they have no call or are a call of the
     numbers (one that arrived meanwhile), else only their values that carry a number."""
     calls = sorted({row.call_id for row in store.rows_by_seq(conn, seqs) if row.call_id})
-    services.lock_calls(conn, calls)
+    recording.lock_calls(conn, calls)
     stored = store.interactions_of(conn, calls)
     erased: Counter[str] = Counter()
     redacted: Counter[str] = Counter()
@@ -257,7 +258,7 @@ def _redact_interactions(
     conn: Connection, call_ids: Sequence[str], target: Target, match: NumberMatch
 ) -> int:
     """Replace the values that carry a number in these interactions' JSON (read again here)."""
-    services.lock_calls(conn, call_ids)
+    recording.lock_calls(conn, call_ids)
     done = 0
     for call in store.interactions_of(conn, call_ids).values():
         data, changed = redact_json(call.data, match)
@@ -285,7 +286,7 @@ def _finish(conn: Connection, target: Target, report: Report, *, actor: str | No
     store.remove_numbers(conn, target.keys)
     report.contacts_deleted = store.delete_contacts(conn, [c.id for c in deleted])
     report.contacts_changed = len(changed)
-    report.seq = services.record_action(
+    report.seq = recording.record_action(
         conn, actor=actor, action=ACTION, details=report.details(target), now=now
     )
     return report
@@ -337,7 +338,7 @@ def _erase_all_calls(db: Database, target: Target, match: NumberMatch, write: Wr
 def erase(
     db: Database,
     target: Target,
-    policy: services.NumberPolicy,
+    policy: NumberPolicy,
     *,
     actor: str | None,
     now: datetime,

@@ -24,11 +24,11 @@ from functools import partial
 
 from sqlalchemy import Connection, text
 
-from tvox_journey import services
+from tvox_journey.services import recording
 from tvox_journey.store import prune as prune_store
 from tvox_journey.store import refused
 from tvox_journey.store.engine import Database
-from tvox_journey.store.event_log import Outcome
+from tvox_journey.store.event_log import LogOutcome
 
 ROWS_PER_READ = 500
 ROWS_PER_WRITE = 500
@@ -62,7 +62,7 @@ class Pruned:
         return sum(self.rows.values())
 
     def lines(self) -> list[str]:
-        order = [*prune_store.PRUNED, Outcome.REJECTED]
+        order = [*prune_store.PRUNED, LogOutcome.REJECTED]
         return [f"{outcome}: {self.rows.get(outcome, 0)}" for outcome in order]
 
 
@@ -73,7 +73,7 @@ def try_lock_calls(conn: Connection, call_ids: tuple[str, ...]) -> list[str]:
         return list(call_ids)
     by_key: dict[int, list[str]] = {}
     for call_id in call_ids:
-        by_key.setdefault(services.lock_key(call_id), []).append(call_id)
+        by_key.setdefault(recording.lock_key(call_id), []).append(call_id)
     got = conn.execute(_TRY_LOCK, {"keys": sorted(by_key)}).scalars()
     return [call_id for key in got for call_id in by_key[int(key)]]
 
@@ -90,7 +90,7 @@ def prune_calls(conn: Connection, found: prune_store.OldRows, cutoff: datetime) 
 
 def prune_rejected(conn: Connection, cutoff: datetime) -> Counter[str]:
     """One write: up to ROWS_PER_WRITE rejected rows received before `cutoff`."""
-    return Counter({Outcome.REJECTED: refused.prune(conn, cutoff, ROWS_PER_WRITE)})
+    return Counter({LogOutcome.REJECTED: refused.prune(conn, cutoff, ROWS_PER_WRITE)})
 
 
 def count_calls(conn: Connection, found: prune_store.OldRows, cutoff: datetime) -> Counter[str]:
@@ -145,11 +145,11 @@ def prune(
         rejected_cutoff = cutoffs.rejected
         if dry_run:
             with db.read.connect() as conn:
-                result.rows[Outcome.REJECTED] += prune_store.count_old_rejected(conn, rejected_cutoff)
+                result.rows[LogOutcome.REJECTED] += prune_store.count_old_rejected(conn, rejected_cutoff)
         else:
             while True:
                 deleted = run(partial(prune_rejected, cutoff=rejected_cutoff))
                 result.rows += deleted
-                if deleted[Outcome.REJECTED] < ROWS_PER_WRITE:
+                if deleted[LogOutcome.REJECTED] < ROWS_PER_WRITE:
                     break
     return result

@@ -26,39 +26,52 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import KW_ONLY, dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from tvox_journey.services import NumberPolicy, Recorded, record_many
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services.recording import Recorded, record_many
+from tvox_journey.store.errors import StoreUnavailable, is_unavailable, unavailable
 from tvox_journey.store.event_log import LogEntry
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class StoreUnavailable(Exception):
-    """The database could not be reached or could not commit in time."""
+@dataclass
+class _Job(Generic[T]):
+    """A write waiting for the writer: where its request waits, and what became of it."""
+
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[T]
+    _: KW_ONLY
+    result: Any = None
+    error: BaseException | None = None
+    started: bool = False  # the writer took it (guarded by the writer's lock)
+    abandoned: bool = False  # its request stopped waiting (guarded by the writer's lock)
+    late: bool = False  # abandoned before it started
 
 
 @dataclass
-class _Job(Generic[T]):
-    """A write to run: `fn`, or (when `fn` is None) a delivery to record with its number policy."""
+class _Run(_Job[T]):
+    """A function to run in the batch's transaction; never run once its request stopped waiting."""
 
-    fn: Callable[[Connection], T] | None
-    loop: asyncio.AbstractEventLoop
-    future: asyncio.Future[T]
-    result: Any = None
-    error: BaseException | None = None
-    entry: LogEntry | None = None
-    policy: NumberPolicy | None = None
-    started: bool = False  # the writer took it (guarded by the writer's lock)
-    abandoned: bool = False  # its request stopped waiting (guarded by the writer's lock)
-    late: bool = False  # abandoned before it started: written as such
+    fn: Callable[[Connection], T]
+
+
+@dataclass
+class _Record(_Job[Recorded]):
+    """A delivery to log and fold with its number policy (beside the others waiting); written even
+    after its request stopped waiting, with the status that request was answered."""
+
+    entry: LogEntry
+    policy: NumberPolicy
+
+
+_AnyJob = _Run[Any] | _Record
 
 
 @dataclass(frozen=True)
@@ -80,7 +93,7 @@ class BatchWriter:
     wait_timeout: float = 4.0
     queue_max: int = 10000
     on_begin: Callable[[Connection], None] | None = None  # first statement of every transaction
-    _queue: queue.SimpleQueue[_Job[Any] | None] = field(default_factory=queue.SimpleQueue)
+    _queue: queue.SimpleQueue[_AnyJob | None] = field(default_factory=queue.SimpleQueue)
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _waiting: int = 0
@@ -110,7 +123,9 @@ class BatchWriter:
             StoreUnavailable: the database did not commit within `wait_timeout` seconds.
         """
         loop = asyncio.get_running_loop()
-        return await self._submit(_Job(fn, loop, loop.create_future()))
+        job = _Run(loop, loop.create_future(), fn)
+        self._enqueue(job)
+        return await self._outcome(job)
 
     async def record(self, entry: LogEntry, policy: NumberPolicy) -> Recorded:
         """Log (and fold) one request, batched with the others waiting; returns once committed.
@@ -119,10 +134,16 @@ class BatchWriter:
             StoreUnavailable: the database did not commit within `wait_timeout` seconds.
         """
         loop = asyncio.get_running_loop()
-        job: _Job[Recorded] = _Job(None, loop, loop.create_future(), entry=entry, policy=policy)
-        return await self._submit(job)
+        job = _Record(loop, loop.create_future(), entry, policy)
+        self._enqueue(job)
+        return await self._outcome(job)
 
-    async def _submit(self, job: _Job[T]) -> T:
+    def _enqueue(self, job: _AnyJob) -> None:
+        """Hand a job to the writer thread.
+
+        Raises:
+            StoreUnavailable: the thread is not running, or `queue_max` jobs are already waiting.
+        """
         if self._thread is None or not self._thread.is_alive():
             raise StoreUnavailable("the writer is not running")
         with self._lock:
@@ -131,6 +152,13 @@ class BatchWriter:
             self._waiting += 1
         job.future.add_done_callback(_retrieve)
         self._queue.put(job)
+
+    async def _outcome(self, job: _Job[T]) -> T:
+        """The job's result once committed, within `wait_timeout` seconds.
+
+        Raises:
+            StoreUnavailable: the database did not commit in time (the job is marked abandoned).
+        """
         try:
             return await asyncio.wait_for(asyncio.shield(job.future), self.wait_timeout)
         except TimeoutError:
@@ -140,12 +168,12 @@ class BatchWriter:
             if started:
                 fate = "it may still commit"
             else:
-                fate = "it will be logged as answered 503" if job.entry is not None else "it will not run"
+                fate = "it will be logged as answered 503" if isinstance(job, _Record) else "it will not run"
             raise StoreUnavailable(
                 f"the database did not commit within {self.wait_timeout:g} s; {fate}"
             ) from None
 
-    def _take_batch(self, first: _Job[Any]) -> tuple[list[_Job[Any]], bool]:
+    def _take_batch(self, first: _AnyJob) -> tuple[list[_AnyJob], bool]:
         batch = [first]
         stop = False
         while len(batch) < self.batch_max:
@@ -184,7 +212,7 @@ class BatchWriter:
             if stop:
                 return
 
-    def _claim(self, batch: list[_Job[Any]]) -> list[_Job[Any]]:
+    def _claim(self, batch: list[_AnyJob]) -> list[_AnyJob]:
         """Mark the batch started; returns the jobs to run (abandoned changes are dropped)."""
         with self._lock:
             self._waiting -= len(batch)
@@ -193,7 +221,7 @@ class BatchWriter:
             abandoned = [job for job in batch if job.abandoned]
         for job in abandoned:
             job.late = True
-            if job.entry is not None:
+            if isinstance(job, _Record):
                 # A delivery that would have been 200 was answered 503; a refusal (401, 422, ...) kept its
                 # status or became a 503, as its caller chose: the reason says the row came late.
                 late = f"written after its request stopped waiting ({self.wait_timeout:g} s)"
@@ -204,9 +232,9 @@ class BatchWriter:
                 )
             else:
                 job.error = StoreUnavailable("abandoned")
-        return [job for job in batch if job.entry is not None or not job.abandoned]
+        return [job for job in batch if isinstance(job, _Record) or not job.abandoned]
 
-    def _execute(self, batch: list[_Job[Any]]) -> None:
+    def _execute(self, batch: list[_AnyJob]) -> None:
         if not batch:
             return
         try:
@@ -216,7 +244,7 @@ class BatchWriter:
             _committed(batch)
             return
         except BaseException as error:
-            if len(batch) == 1 or _unavailable(error):
+            if len(batch) == 1 or is_unavailable(error):
                 _fail(batch, error)
                 return
             log.warning("batch of %d writes failed; retrying one by one", len(batch), exc_info=True)
@@ -228,67 +256,52 @@ class BatchWriter:
                 job.error = None
                 _committed([job])
             except BaseException as error:
-                if _unavailable(error):  # the rest would only wait for the database again
+                if is_unavailable(error):  # the rest would only wait for the database again
                     _fail(batch[i:], error)
                     return
                 _fail([job], error)
 
 
-def _run_jobs(conn: Connection, jobs: list[_Job[Any]]) -> None:
-    """Run jobs in order; runs of record jobs with the same policy go through record_many together
+def _run_jobs(conn: Connection, jobs: Sequence[_AnyJob]) -> None:
+    """Run jobs in order; consecutive record jobs with the same policy go through record_many together
     (which takes the calls' locks)."""
     start = 0
     while start < len(jobs):
-        job = jobs[start]
-        if job.fn is not None:
-            job.result = job.fn(conn)
-            start += 1
-            continue
-        end = start + 1
-        while end < len(jobs) and jobs[end].fn is None and jobs[end].policy == job.policy:
-            end += 1
-        run = jobs[start:end]
-        assert job.policy is not None
-        recorded = record_many(conn, [j.entry for j in run if j.entry is not None], job.policy)
-        for done, result in zip(run, recorded, strict=True):
-            done.result = result
-        start = end
+        match jobs[start]:
+            case _Run() as job:
+                job.result = job.fn(conn)
+                start += 1
+            case _Record() as job:
+                run = _same_policy(jobs[start:])
+                recorded = record_many(conn, [r.entry for r in run], job.policy)
+                for done, result in zip(run, recorded, strict=True):
+                    done.result = result
+                start += len(run)
 
 
-def _committed(jobs: list[_Job[Any]]) -> None:
+def _same_policy(jobs: Sequence[_AnyJob]) -> list[_Record]:
+    """The record jobs at the start of `jobs` that have the first one's number policy."""
+    run: list[_Record] = []
+    for job in jobs:
+        if not isinstance(job, _Record) or (run and job.policy != run[0].policy):
+            break
+        run.append(job)
+    return run
+
+
+def _committed(jobs: Sequence[_Job[Any]]) -> None:
     for job in jobs:
         if job.abandoned and not job.late:
             log.warning("a write committed after its request was answered 503 (%s)", job.result)
 
 
-# SQLite's primary result codes that mean "the database", not the statement: BUSY, LOCKED, IOERR,
-# CORRUPT, FULL, CANTOPEN, PROTOCOL (sqlite3 reports every one of them, and "no such table", as
-# OperationalError).
-_SQLITE_UNAVAILABLE = frozenset({5, 6, 10, 11, 13, 14, 15})
-
-
-def _unavailable(error: BaseException) -> bool:
-    """The database, not the job, failed: retrying the jobs one by one would only wait longer."""
-    if isinstance(error, PoolTimeout):
-        return True
-    if not isinstance(error, DBAPIError):
-        return False
-    if error.connection_invalidated:
-        return True
-    code = getattr(error.orig, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in _SQLITE_UNAVAILABLE
-    # psycopg: connection failures, statement_timeout, lock_timeout, server shutdown.
-    return isinstance(error, OperationalError)
-
-
-def _fail(jobs: list[_Job[Any]], error: BaseException) -> None:
+def _fail(jobs: Sequence[_Job[Any]], error: BaseException) -> None:
     """Give each job the error to raise where it waits (logged once)."""
-    if _unavailable(error):
+    if is_unavailable(error):
         log.error("database unavailable (%d writes): %s", len(jobs), error)
-        reason = str(error.orig if isinstance(error, DBAPIError) else error)
+        translated = unavailable(error)
         for job in jobs:
-            job.error = StoreUnavailable(reason)
+            job.error = translated
         return
     log.error("write failed", exc_info=error)
     for job in jobs:

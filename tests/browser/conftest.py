@@ -19,7 +19,8 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from tests.conftest import unavailable
 from tests.server_process import running_server
 
-from tvox_journey import services
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import contacts as contact_services
 from tvox_journey.sim import Request, delivery_order
 from tvox_journey.sim.scenarios import Call
 from tvox_journey.store import contacts as contact_store
@@ -88,7 +89,7 @@ def seed(
                 names.set_name(conn, kind, code, display)
             return contact_store.create(
                 conn, name=name, surname=surname, company=None,
-                numbers=services.contact_numbers([number], services.NumberPolicy()), now=datetime.now(UTC),
+                numbers=contact_services.contact_numbers([number], NumberPolicy()), now=datetime.now(UTC),
             )  # fmt: skip
     finally:
         db.dispose()

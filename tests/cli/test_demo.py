@@ -6,8 +6,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tvox_journey import services
 from tvox_journey.cli import app
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import contacts as contact_services
 from tvox_journey.store import names
 from tvox_journey.store.engine import make_database
 
@@ -25,7 +26,7 @@ def test_demo_without_serving_seeds_mario_rossi_and_the_tutorials_names(tmp_path
     db = make_database(f"sqlite:///{path}")
     try:
         with db.read.connect() as conn:
-            found = services.find_contact_for_number(conn, "0452224600", services.NumberPolicy())
+            found = contact_services.find_contact_for_number(conn, "0452224600", NumberPolicy())
             known = names.all_names(conn)
     finally:
         db.dispose()

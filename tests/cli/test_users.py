@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
-from tvox_journey import accounts
 from tvox_journey.cli import app
+from tvox_journey.services import accounts
 from tvox_journey.store import users as user_store
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.schema import event_log

@@ -10,17 +10,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tvox_journey import services
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.contract import find_tutorial_route
+from tvox_journey.services import recording
 from tvox_journey.sim import Request, delivery_order, random_calls, tutorial_calls
 from tvox_journey.store import event_log, interactions
 from tvox_journey.store.engine import Database, make_database
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.traffic.entries import tutorial_entry
 from tvox_journey.traffic.expected import expected_journeys
 
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 NOW = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)
 
 
@@ -43,11 +44,11 @@ def entry(request: Request) -> LogEntry:
 
 def test_a_batch_answers_each_delivery_in_order_with_its_own_outcome(db: Database) -> None:
     ring, answer, _hangup = (entry(r) for r in tutorial_calls(NOW)[0].requests)
-    rejected = replace(ring, outcome=Outcome.REJECTED, status_code=422, reason="bad", event=None)
+    rejected = replace(ring, outcome=LogOutcome.REJECTED, status_code=422, reason="bad", event=None)
     with db.write.begin() as conn:
-        results = services.record_many(conn, [ring, ring, answer, rejected, ring], POLICY)
+        results = recording.record_many(conn, [ring, ring, answer, rejected, ring], POLICY)
     outcomes = [r.outcome for r in results]
-    accepted, duplicate, rejected_ = Outcome.ACCEPTED, Outcome.DUPLICATE, Outcome.REJECTED
+    accepted, duplicate, rejected_ = LogOutcome.ACCEPTED, LogOutcome.DUPLICATE, LogOutcome.REJECTED
     assert outcomes == [accepted, duplicate, accepted, rejected_, duplicate]
     assert len({r.seq for r in results}) == 5
     assert results[1].seq > results[0].seq and results[4].seq > results[0].seq
@@ -63,10 +64,10 @@ def test_a_batch_answers_each_delivery_in_order_with_its_own_outcome(db: Databas
 def test_a_delivery_already_in_the_log_is_a_duplicate_in_a_later_batch(db: Database) -> None:
     ring = entry(tutorial_calls(NOW)[0].requests[0])
     with db.write.begin() as conn:
-        first = services.record_many(conn, [ring], POLICY)[0]
+        first = recording.record_many(conn, [ring], POLICY)[0]
     with db.write.begin() as conn:
-        again = services.record_many(conn, [ring], POLICY)[0]
-    assert (first.outcome, again.outcome) == (Outcome.ACCEPTED, Outcome.DUPLICATE)
+        again = recording.record_many(conn, [ring], POLICY)[0]
+    assert (first.outcome, again.outcome) == (LogOutcome.ACCEPTED, LogOutcome.DUPLICATE)
     assert again.number_key is None and again.call_id == first.call_id
 
 
@@ -76,7 +77,7 @@ def test_shuffled_duplicated_traffic_recorded_in_batches_folds_to_the_expected_j
     requests = delivery_order(calls, rng, shuffle=True, duplicates=0.3)
     for start in range(0, len(requests), 17):
         with db.write.begin() as conn:
-            services.record_many(conn, [entry(r) for r in requests[start : start + 17]], POLICY)
+            recording.record_many(conn, [entry(r) for r in requests[start : start + 17]], POLICY)
     expected = expected_journeys(requests)
     with db.read.connect() as conn:
         stored = {call_id: interactions.get(conn, call_id) for call_id in expected}
@@ -87,5 +88,5 @@ def test_shuffled_duplicated_traffic_recorded_in_batches_folds_to_the_expected_j
 
 def test_nothing_to_record_writes_nothing(db: Database) -> None:
     with db.write.begin() as conn:
-        assert services.record_many(conn, [], POLICY) == []
-        assert services.refold_many(conn, {}, POLICY) == {}
+        assert recording.record_many(conn, [], POLICY) == []
+        assert recording.refold_many(conn, {}, POLICY) == {}

@@ -18,15 +18,16 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from tvox_journey import services
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import recording
 from tvox_journey.store import interactions
 from tvox_journey.store.engine import Database, make_database
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.interactions import Cursor
 from tvox_journey.store.migrate import upgrade
 
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 T0 = datetime(2020, 11, 20, 10, 0, tzinfo=UTC)
 # Call ids that sort differently by code point and by a linguistic collation.
 CALL_IDS = ["a", "B", "b", "_x", "Z9", "z", "1605867847.783@d92061befe", "é", "É", "a-b", "ab", "A"]
@@ -61,12 +62,12 @@ def entry(call: Call, number: str) -> LogEntry:
         call.call_id, CallType.SERVICE, action, Instant(at, at.isoformat()), number=number, agent="op1"
     )
     params = (("callId", call.call_id), ("dateTime", at.isoformat()), ("n", number), ("a", action.value))
-    return LogEntry(T0, "GET", "/tvox/events", "tvox/events", params, Outcome.ACCEPTED, 200, event=event)
+    return LogEntry(T0, "GET", "/tvox/events", "tvox/events", params, LogOutcome.ACCEPTED, 200, event=event)
 
 
 def record(db: Database, calls: list[Call], number: str) -> str:
     with db.write.begin() as conn:
-        services.record_many(conn, [entry(call, number) for call in calls], POLICY)
+        recording.record_many(conn, [entry(call, number) for call in calls], POLICY)
     key = POLICY.key(number)
     assert key is not None
     return key

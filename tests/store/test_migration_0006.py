@@ -6,19 +6,20 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
-from tvox_journey import services
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
 from tvox_journey.domain.fold import fold
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import recording
 from tvox_journey.store import interactions
 from tvox_journey.store.codec import event_to_json, interaction_to_json
 from tvox_journey.store.engine import make_database
-from tvox_journey.store.event_log import LogEntry, Outcome, dedupe_key
+from tvox_journey.store.event_log import LogEntry, LogOutcome, dedupe_key
 from tvox_journey.store.interactions import Cursor
 from tvox_journey.store.migrate import current_revision, head_revision, upgrade
 from tvox_journey.store.schema import contact_numbers, contacts, event_log
 from tvox_journey.store.schema import interactions as interactions_table
 
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 T0 = datetime(2020, 11, 20, 10, 0, tzinfo=UTC)
 NUMBER = "0452224600"
 KEY = "+390452224600"
@@ -53,7 +54,7 @@ def write_as_0005(db_url: str) -> None:
                             "path": "/tvox/events",
                             "route": "tvox/events",
                             "params": params,
-                            "outcome": Outcome.ACCEPTED,
+                            "outcome": LogOutcome.ACCEPTED,
                             "status_code": 200,
                             "dedupe_key": dedupe_key("tvox/events", params),
                             "call_id": call_id,
@@ -135,9 +136,11 @@ def test_upgrade_from_0005_with_data_gives_every_row_a_sort_time_and_keeps_every
         # Folding goes on: a later event of an old call refolds it from the log, in order.
         late = event("only-no-answer", Action.RING, 5)
         params = (("callId", "only-no-answer"), ("at", late.occurred.text), ("event", "ring"))
-        entry = LogEntry(T0, "GET", "/tvox/events", "tvox/events", params, Outcome.ACCEPTED, 200, event=late)
+        entry = LogEntry(
+            T0, "GET", "/tvox/events", "tvox/events", params, LogOutcome.ACCEPTED, 200, event=late
+        )
         with database.write.begin() as conn:
-            services.record(conn, entry, POLICY)
+            recording.record(conn, entry, POLICY)
         with database.read.connect() as conn:
             order = [s.interaction.call_id for s in interactions.journey(conn, [KEY])]
             refolded = interactions.get(conn, "only-no-answer")

@@ -13,18 +13,19 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import ADMIN_PASSWORD, FAST_HASH_KIB
 
-from tvox_journey import services
 from tvox_journey.domain.fold import fold
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.contract import TUTORIAL_ALIASES, TUTORIAL_ROUTES
 from tvox_journey.ingest.parse import map_variables, parse_event
+from tvox_journey.services import recording
 from tvox_journey.settings import Settings
 from tvox_journey.store import event_log, interactions
 from tvox_journey.store.engine import Database, Timeouts, make_database
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.web.app import create_app
 
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 CALLS = 40
 
 
@@ -68,7 +69,7 @@ def test_a_rebuild_beside_incoming_webhooks_leaves_every_interaction_equal_to_it
         def rebuild() -> None:
             try:
                 for _ in range(2):
-                    rebuilt.append(services.rebuild(other_process, POLICY, calls_per_transaction=3))
+                    rebuilt.append(recording.rebuild(other_process, POLICY, calls_per_transaction=3))
             except BaseException as error:
                 failed.append(error)
 
@@ -84,7 +85,7 @@ def test_a_rebuild_beside_incoming_webhooks_leaves_every_interaction_equal_to_it
             assert stored is not None
             assert stored.interaction == fold(event_log.events_for_call(conn, f"call-{call}"))
     # And once more with nothing arriving: the rebuild changes nothing.
-    assert services.rebuild(other_process, POLICY, calls_per_transaction=3) == CALLS
+    assert recording.rebuild(other_process, POLICY, calls_per_transaction=3) == CALLS
 
 
 def entry(path: str, params: dict[str, str]) -> LogEntry:
@@ -93,7 +94,7 @@ def entry(path: str, params: dict[str, str]) -> LogEntry:
     variables = map_variables(params.items(), {**TUTORIAL_ALIASES, **route.mapping}, route.required)
     return LogEntry(
         received_at=datetime.now(UTC), method="GET", path=path, route=route.path,
-        params=tuple(params.items()), outcome=Outcome.ACCEPTED, status_code=200,
+        params=tuple(params.items()), outcome=LogOutcome.ACCEPTED, status_code=200,
         event=parse_event(route.call_type, route.action, variables),
     )  # fmt: skip
 
@@ -107,11 +108,11 @@ def test_a_rebuild_waits_for_a_call_being_recorded_and_never_writes_an_older_fol
     server = make_database(db_url)
     try:
         with server.write.begin() as conn:
-            services.record(conn, entry(*event(1, "ring", 0)), POLICY)
+            recording.record(conn, entry(*event(1, "ring", 0)), POLICY)
         with server.write.connect() as in_flight:
             transaction = in_flight.begin()  # the server, recording an answer for that call
-            services.record(in_flight, entry(*event(1, "answer", 100)), POLICY)
-            thread = threading.Thread(target=services.rebuild, args=(other_process, POLICY))
+            recording.record(in_flight, entry(*event(1, "answer", 100)), POLICY)
+            thread = threading.Thread(target=recording.rebuild, args=(other_process, POLICY))
             thread.start()
             time.sleep(0.5)  # the rebuild reaches the call meanwhile
             transaction.commit()
@@ -135,15 +136,15 @@ def test_a_write_between_two_chunks_of_a_rebuild_goes_through_at_once(
     try:
         with server.write.begin() as conn:
             for call in range(6):
-                services.record(conn, entry(*event(call, "ring", 0)), POLICY)
+                recording.record(conn, entry(*event(call, "ring", 0)), POLICY)
         answered: list[int] = []
 
         def between_chunks(done: int) -> None:
             with server.write.begin() as conn:  # fails after 0.2 s if the rebuild still held a lock
-                services.record(conn, entry(*event(done, "answer", 100)), POLICY)
+                recording.record(conn, entry(*event(done, "answer", 100)), POLICY)
             answered.append(done)
 
-        services.rebuild(other_process, POLICY, calls_per_transaction=2, progress=between_chunks)
+        recording.rebuild(other_process, POLICY, calls_per_transaction=2, progress=between_chunks)
         assert answered == [2, 4, 6]
     finally:
         server.dispose()

@@ -15,15 +15,16 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tvox_journey import services
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import recording
 from tvox_journey.store import event_log, refused
 from tvox_journey.store.engine import Database, make_database
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import event_log as event_log_table
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 EXAMPLES = itertools.count()
 
 
@@ -38,7 +39,7 @@ def db(db_url: str) -> Iterator[Database]:
 def refusal(
     route: str = "service/ring", *, at: datetime = T0, address: str = "203.0.113.7", status: int = 401
 ) -> LogEntry:
-    entry = LogEntry(at, "GET", f"/{route}", route, [("n", "1")], Outcome.REJECTED, status, address, "no")
+    entry = LogEntry(at, "GET", f"/{route}", route, [("n", "1")], LogOutcome.REJECTED, status, address, "no")
     return replace(entry, flood_key=refused.flood_key(entry, 60))
 
 
@@ -132,7 +133,7 @@ def test_a_counted_row_ends_with_the_latest_time_whatever_the_order_of_arrival(
 
 def test_a_flood_key_never_counts_on_a_row_that_is_not_a_refusal(db: Database) -> None:
     entry = refusal()
-    accepted = replace(entry, outcome=Outcome.ACCEPTED, status_code=200, flood_key=None)
+    accepted = replace(entry, outcome=LogOutcome.ACCEPTED, status_code=200, flood_key=None)
     with db.write.begin() as conn:
         conn.execute(
             event_log_table.insert().values(event_log.log_row(accepted) | {"dedupe_key": entry.flood_key})
@@ -145,20 +146,25 @@ def test_a_flood_key_never_counts_on_a_row_that_is_not_a_refusal(db: Database) -
 
 def test_recording_a_batch_of_refusals_counts_them_on_one_row(db: Database) -> None:
     with db.write.begin() as conn:
-        recorded = services.record_many(
+        recorded = recording.record_many(
             conn, [refusal(at=T0 + timedelta(seconds=i)) for i in range(10)], POLICY
         )
     assert len({r.seq for r in recorded}) == 1
     with db.read.connect() as conn:
-        assert event_log.outcomes_after(conn, 0) == {Outcome.REJECTED: 10}
+        assert event_log.outcomes_after(conn, 0) == {LogOutcome.REJECTED: 10}
 
 
 def _log_of_every_outcome(db: Database, count: int, at: datetime) -> None:
     with db.write.begin() as conn:
         for i in range(count):
-            for outcome in (Outcome.ACCEPTED, Outcome.DUPLICATE, Outcome.UNRECOGNIZED, Outcome.ACTION):
+            for outcome in (
+                LogOutcome.ACCEPTED,
+                LogOutcome.DUPLICATE,
+                LogOutcome.UNRECOGNIZED,
+                LogOutcome.ACTION,
+            ):
                 event_log.append(conn, LogEntry(at, "GET", "/x", "x", [("i", str(i))], outcome, 200))
-            event_log.append(conn, LogEntry(at, "GET", "/x", "x", [], Outcome.REJECTED, 422))
+            event_log.append(conn, LogEntry(at, "GET", "/x", "x", [], LogOutcome.REJECTED, 422))
             refused.append_or_count(conn, refusal(f"r{i}", at=at))
 
 
@@ -179,8 +185,8 @@ def test_prune_deletes_only_rejected_rows_older_than_the_cutoff_a_batch_at_a_tim
     with db.write.begin() as conn:
         assert refused.prune(conn, cutoff, 25) == 10
         assert refused.prune(conn, cutoff, 25) == 0
-    assert _count(db, Outcome.REJECTED) == 10
-    for outcome in (Outcome.ACCEPTED, Outcome.DUPLICATE, Outcome.UNRECOGNIZED, Outcome.ACTION):
+    assert _count(db, LogOutcome.REJECTED) == 10
+    for outcome in (LogOutcome.ACCEPTED, LogOutcome.DUPLICATE, LogOutcome.UNRECOGNIZED, LogOutcome.ACTION):
         assert _count(db, outcome) == 35
 
 
@@ -212,5 +218,5 @@ def test_several_processes_pruning_at_once_delete_every_old_row_once_without_err
         worker.join()
     assert errors == []
     assert sum(deleted) == 200
-    assert _count(db, Outcome.REJECTED) == 0
-    assert _count(db, Outcome.ACCEPTED) == 100
+    assert _count(db, LogOutcome.REJECTED) == 0
+    assert _count(db, LogOutcome.ACCEPTED) == 100

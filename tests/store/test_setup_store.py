@@ -10,7 +10,7 @@ import pytest
 
 from tvox_journey.store import event_log, refused
 from tvox_journey.store.engine import Database, make_database
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.setup import read_traffic
 
@@ -27,7 +27,7 @@ def db(db_url: str) -> Iterator[Database]:
 
 
 def accepted(path: str, at: datetime, params: list[tuple[str, str]]) -> LogEntry:
-    return LogEntry(at, "GET", path, path.strip("/"), params, Outcome.ACCEPTED, 200, "192.0.2.1")
+    return LogEntry(at, "GET", path, path.strip("/"), params, LogOutcome.ACCEPTED, 200, "192.0.2.1")
 
 
 def test_only_the_newest_rows_are_read_and_the_result_says_so(db: Database) -> None:
@@ -62,8 +62,18 @@ def test_recent_counts_start_at_since(db: Database) -> None:
 
 def test_counted_refusals_count_every_request_and_keep_the_newest_reason(db: Database) -> None:
     def refusal(at: datetime, status: int, reason: str) -> LogEntry:
-        entry = LogEntry(at, "GET", "/service/ring", "service/ring", [("callerNumbr", "1")], Outcome.REJECTED,
-                         status, "203.0.113.7", reason)  # fmt: skip
+        params = [("callerNumbr", "1")]
+        entry = LogEntry(
+            at,
+            "GET",
+            "/service/ring",
+            "service/ring",
+            params,
+            LogOutcome.REJECTED,
+            status,
+            "203.0.113.7",
+            reason,
+        )
         return replace(entry, flood_key=refused.flood_key(entry, 60))
 
     with db.write.begin() as conn:
@@ -84,7 +94,9 @@ def test_counted_refusals_count_every_request_and_keep_the_newest_reason(db: Dat
 
 def test_user_actions_are_not_traffic(db: Database) -> None:
     with db.write.begin() as conn:
-        event_log.append(conn, LogEntry(NOW, "POST", "mappings/set", "mappings/set", [], Outcome.ACTION, 200))
+        event_log.append(
+            conn, LogEntry(NOW, "POST", "mappings/set", "mappings/set", [], LogOutcome.ACTION, 200)
+        )
     with db.read.connect() as conn:
         traffic = read_traffic(conn, since=SINCE)
     assert traffic.paths == () and traffic.scanned == 1

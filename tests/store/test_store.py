@@ -8,15 +8,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Connection
 
-from tvox_journey import services
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import contacts as contact_services
+from tvox_journey.services import recording
 from tvox_journey.store import contacts, event_log, interactions
 from tvox_journey.store.engine import Database, make_database
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.interactions import Cursor
 from tvox_journey.store.migrate import upgrade
 
-POLICY = services.NumberPolicy()
+POLICY = NumberPolicy()
 T0 = datetime(2020, 11, 20, 10, 0, tzinfo=UTC)
 
 
@@ -34,11 +36,11 @@ def ring(call_id: str, number: str, seconds: int = 0, agent: str = "op1") -> Log
         call_id, CallType.SERVICE, Action.RING, Instant(when, when.isoformat()), number=number, agent=agent
     )
     params = (("callId", call_id), ("dateTime", when.isoformat()), ("callerNumber", number))
-    return LogEntry(T0, "GET", "/service/ring", "service/ring", params, Outcome.ACCEPTED, 200, event=event)
+    return LogEntry(T0, "GET", "/service/ring", "service/ring", params, LogOutcome.ACCEPTED, 200, event=event)
 
 
-def record(conn: Connection, entry: LogEntry) -> services.Recorded:
-    return services.record(conn, entry, POLICY)
+def record(conn: Connection, entry: LogEntry) -> recording.Recorded:
+    return recording.record(conn, entry, POLICY)
 
 
 def test_the_same_route_and_params_are_stored_once_and_logged_as_duplicate(db: Database) -> None:
@@ -59,7 +61,7 @@ def test_rejected_request_is_logged_with_its_reason_and_no_interaction(db: Datab
         "/service/ring",
         "service/ring",
         (("x", "<b>"),),
-        Outcome.REJECTED,
+        LogOutcome.REJECTED,
         422,
         reason="callId: missing",
     )
@@ -77,7 +79,7 @@ def test_contact_created_after_its_calls_gets_their_history(db: Database) -> Non
         record(conn, ring("c2", "+39 045 222 4600", 60))
         contact_id = contacts.create(
             conn, name="Mario", surname="Rossi", company=None,
-            numbers=services.contact_numbers(["00390452224600"], POLICY), now=T0,
+            numbers=contact_services.contact_numbers(["00390452224600"], POLICY), now=T0,
         )  # fmt: skip
     with db.read.connect() as conn:
         contact = contacts.get(conn, contact_id)
@@ -119,7 +121,7 @@ def test_stats_count_recent_and_missed_calls(db: Database) -> None:
                 "/service/hangup",
                 "service/hangup",
                 (("h", "1"),),
-                Outcome.ACCEPTED,
+                LogOutcome.ACCEPTED,
                 200,
                 event=ended,
             ),
@@ -137,11 +139,11 @@ def test_cleared_journey_stays_cleared_when_late_events_arrive_and_log_keeps_the
         record(conn, ring("c1", "0452224600", 0))
         contact_id = contacts.create(
             conn, name="Mario", surname="Rossi", company=None,
-            numbers=services.contact_numbers(["0452224600"], POLICY), now=T0,
+            numbers=contact_services.contact_numbers(["0452224600"], POLICY), now=T0,
         )  # fmt: skip
         contact = contacts.get(conn, contact_id)
         assert contact is not None
-        assert services.clear_journey(conn, contact, actor="admin", now=T0).shown == 1
+        assert contact_services.clear_journey(conn, contact, actor="admin", now=T0).shown == 1
         record(conn, ring("c1", "0452224600", 5, agent="op2"))
         record(conn, ring("c3", "0452224600", 50))
     with db.read.connect() as conn:
@@ -155,9 +157,9 @@ def test_number_shared_by_two_contacts_is_found_for_both(db: Database) -> None:
         for name in ("Anna", "Luca"):
             contacts.create(
                 conn, name=name, surname="Bianchi", company="ACME",
-                numbers=services.contact_numbers(["02 1234 5678"], POLICY), now=T0,
+                numbers=contact_services.contact_numbers(["02 1234 5678"], POLICY), now=T0,
             )  # fmt: skip
-        owners = services.find_contact_for_number(conn, "+390212345678", POLICY)
+        owners = contact_services.find_contact_for_number(conn, "+390212345678", POLICY)
     assert [c.name for c in owners] == ["Anna", "Luca"]
 
 
@@ -165,7 +167,7 @@ def test_contacts_search_by_name_and_by_number_in_any_format(db: Database) -> No
     with db.write.begin() as conn:
         contacts.create(
             conn, name="Mario", surname="Rossi", company=None,
-            numbers=services.contact_numbers(["0452224600"], POLICY), now=T0,
+            numbers=contact_services.contact_numbers(["0452224600"], POLICY), now=T0,
         )  # fmt: skip
         contacts.create(conn, name="Giulia", surname="Verdi", company="100% Srl", numbers=[], now=T0)
     with db.read.connect() as conn:
@@ -180,7 +182,7 @@ def test_rebuild_refolds_every_call_from_the_log(db: Database) -> None:
     with db.write.begin() as conn:
         record(conn, ring("c1", "0452224600", 0))
         record(conn, ring("c2", "0452224600", 10))
-    assert services.rebuild(db, POLICY) == 2
+    assert recording.rebuild(db, POLICY) == 2
     with db.read.connect() as conn:
         stored = interactions.get(conn, "c2")
     assert stored is not None and stored.interaction.agent == "op1"
@@ -198,7 +200,7 @@ def test_internal_extension_calls_stay_out_of_journeys_and_unknown_numbers(db: D
 
 def test_nul_and_surrogates_from_bad_input_are_stored_replaced(db: Database) -> None:
     entry = LogEntry(
-        T0, "GET", "/x\x00y", "unknown", (("a\x00", "\udcff"),), Outcome.REJECTED, 404, reason="path \x00"
+        T0, "GET", "/x\x00y", "unknown", (("a\x00", "\udcff"),), LogOutcome.REJECTED, 404, reason="path \x00"
     )
     with db.write.begin() as conn:
         record(conn, entry)

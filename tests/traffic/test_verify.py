@@ -7,7 +7,8 @@ from pathlib import Path
 
 from tests.server_process import running_server
 
-from tvox_journey import services
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import contacts as contact_services
 from tvox_journey.sim import tutorial_calls
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import interactions
@@ -41,7 +42,7 @@ def test_the_tutorial_played_at_a_server_fills_in_mario_rossis_journey(
     db = make_database(sqlite_url)
     try:
         with db.write.begin() as conn:
-            numbers = services.contact_numbers(["0452224600"], services.NumberPolicy())
+            numbers = contact_services.contact_numbers(["0452224600"], NumberPolicy())
             contact_id = contact_store.create(
                 conn, name="Mario", surname="Rossi", company=None, numbers=numbers, now=NOW
             )

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from fastapi.testclient import TestClient
 
-from tvox_journey import services
+from tvox_journey.services import contacts as contact_services
 from tvox_journey.sim import TUTORIAL_NUMBER, TUTORIAL_START, Request, delivery_order, tutorial_calls
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import names
@@ -53,7 +53,7 @@ def add_contact(
     with resources.db.write.begin() as conn:
         return contact_store.create(
             conn, name=name, surname=surname, company=None,
-            numbers=services.contact_numbers(list(numbers), resources.policy), now=resources.now(),
+            numbers=contact_services.contact_numbers(list(numbers), resources.policy), now=resources.now(),
         )  # fmt: skip
 
 

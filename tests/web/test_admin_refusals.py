@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, func, select
 
-from tvox_journey import accounts
-from tvox_journey.accounts import AccountError
+from tvox_journey.services import accounts
+from tvox_journey.services.accounts import AccountError
 from tvox_journey.store import users as user_store
 from tvox_journey.store.schema import event_log
 from tvox_journey.web.pages.users import _change

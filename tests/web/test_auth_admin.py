@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tvox_journey import services
+from tvox_journey.services import recording
 from tvox_journey.store.schema import event_log
 
 BROWSER = {"Accept": "text/html"}
@@ -113,7 +113,7 @@ def test_unknown_users_are_404(client: TestClient) -> None:
 def test_the_audit_trail_shows_html_as_text(client: TestClient) -> None:
     resources = client.app.state.resources  # type: ignore[attr-defined]
     with resources.db.write.begin() as conn:
-        services.record_action(
+        recording.record_action(
             conn, actor="<i>eve</i>", action="<script>x()</script>",
             details=[("<b>k</b>", "<img src=x onerror=alert(1)>")], now=resources.now(),
         )  # fmt: skip
@@ -126,7 +126,7 @@ def test_the_audit_trail_pages_back_in_time(client: TestClient) -> None:
     resources = client.app.state.resources  # type: ignore[attr-defined]
     with resources.db.write.begin() as conn:
         for n in range(105):
-            services.record_action(
+            recording.record_action(
                 conn, actor="admin", action="names/set", details=[("n", str(n))], now=resources.now()
             )
     first = client.get("/admin/audit", headers=BROWSER).text

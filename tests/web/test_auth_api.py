@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tvox_journey import accounts
+from tvox_journey.services import accounts
 from tvox_journey.store.schema import event_log
 
 CONTACT = {"name": "Mario", "surname": "Rossi", "numbers": ["0452224600"]}

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tvox_journey import accounts
+from tvox_journey.services import accounts
 from tvox_journey.web.security.identity import SESSION_COOKIE
 
 MakeUser = Callable[..., str]

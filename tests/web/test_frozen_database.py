@@ -24,7 +24,7 @@ from tests.freezable_proxy import FreezableProxy
 from tests.server_process import running_server
 
 from tvox_journey.domain.fold import fold
-from tvox_journey.services import lock_key
+from tvox_journey.services.recording import lock_key
 from tvox_journey.settings import Settings
 from tvox_journey.store import event_log, interactions
 from tvox_journey.store.engine import make_database

@@ -13,7 +13,7 @@ from tests.web.pages_helpers import ring
 from tests.web.test_mappings import RING, app_settings, post_form
 from tests.web.test_pages_stream import frames
 
-from tvox_journey import services
+from tvox_journey.services import recording
 from tvox_journey.store import changes, interactions
 from tvox_journey.web.app import create_app
 
@@ -42,7 +42,7 @@ def test_a_change_committed_after_a_later_one_is_announced_first_and_once(postgr
             slow = resources.db.write.connect()
             transaction = slow.begin()
             changes.announce(slow, resources.feed.channel)  # as every writer does
-            first = services.record_action(
+            first = recording.record_action(
                 slow, actor="t", action="names/set", details=[], now=resources.now()
             )
             ring(client, "o.1@x", "2024-01-10T09:00:00.000Z")  # another writer: seq 2, committed now

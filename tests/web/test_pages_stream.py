@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from fastapi.testclient import TestClient
 from tests.web.pages_helpers import HTML, add_contact, csrf_token, ring
 
-from tvox_journey import services
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
 from tvox_journey.live.sse import comment, format_frame
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.services import recording
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.web.pages import i18n
 from tvox_journey.web.pages.admin import OUTCOMES
 
@@ -74,13 +74,13 @@ def test_a_change_committed_by_another_process_reaches_open_cards(client: TestCl
     event = CallEvent("10.1@x", CallType.SERVICE, Action.RING, occurred, number="0452224600", agent="op1")
     entry = LogEntry(
         received_at=resources.now(), method="GET", path="/service/ring", route="service/ring",
-        params=(("callId", "10.1@x"),), outcome=Outcome.ACCEPTED, status_code=200, event=event,
+        params=(("callId", "10.1@x"),), outcome=LogOutcome.ACCEPTED, status_code=200, event=event,
     )  # fmt: skip
     with client.stream("GET", f"/events?contact={mario}") as response:
         stream = frames(response.iter_lines())
         assert next_event(stream)["event"] == "ready"
         with resources.db.write.begin() as conn:  # no broadcast: as if another server process wrote it
-            services.record(conn, entry, resources.policy)
+            recording.record(conn, entry, resources.policy)
         change = next_event(stream)
     assert (change["event"], change["id"]) == ("change", "1")
 

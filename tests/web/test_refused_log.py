@@ -17,7 +17,7 @@ from sqlalchemy import select
 from tvox_journey.settings import Settings
 from tvox_journey.store import event_log as log_store
 from tvox_journey.store.engine import make_database
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import event_log
 from tvox_journey.web.app import create_app
@@ -188,11 +188,16 @@ def _old_rows(db_url: str, days_ago: int) -> dict[str, int]:
     seqs = {}
     try:
         with db.write.begin() as conn:
-            for outcome in (Outcome.ACCEPTED, Outcome.DUPLICATE, Outcome.UNRECOGNIZED, Outcome.ACTION):
+            for outcome in (
+                LogOutcome.ACCEPTED,
+                LogOutcome.DUPLICATE,
+                LogOutcome.UNRECOGNIZED,
+                LogOutcome.ACTION,
+            ):
                 entry = LogEntry(when, "GET", "/x", "x", [("outcome", outcome)], outcome, 200)
                 seqs[outcome] = log_store.append(conn, entry)
             for status in (401, 404, 422):
-                entry = LogEntry(when, "GET", "/x", "x", [], Outcome.REJECTED, status)
+                entry = LogEntry(when, "GET", "/x", "x", [], LogOutcome.REJECTED, status)
                 seqs[f"rejected {status}"] = log_store.append(conn, entry)
     finally:
         db.dispose()
@@ -207,7 +212,7 @@ def test_the_server_prunes_rejected_rows_older_than_the_retention_at_start(
     app = create_app(settings)
     with TestClient(app):
         deadline = time.monotonic() + 10
-        while any(r["outcome"] == Outcome.REJECTED and r["seq"] in old.values() for r in rows(app)):
+        while any(r["outcome"] == LogOutcome.REJECTED and r["seq"] in old.values() for r in rows(app)):
             assert time.monotonic() < deadline, "the server did not prune"
             time.sleep(0.05)
         kept = {int(r["seq"]) for r in rows(app)}  # type: ignore[call-overload]

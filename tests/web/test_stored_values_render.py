@@ -23,7 +23,8 @@ from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, FAST_HASH_KIB
 from tests.server_process import running_server
 from tests.web.every_page import server_errors
 
-from tvox_journey.services import NumberPolicy, contact_numbers
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services.contacts import contact_numbers
 from tvox_journey.settings import Settings
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store.engine import make_database

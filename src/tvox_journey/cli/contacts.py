@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 
-from tvox_journey import contacts_import, services
 from tvox_journey.cli import app
 from tvox_journey.cli.options import DatabaseOption, load_settings
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import contacts_import
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.migrate import upgrade
@@ -52,7 +53,7 @@ def import_contacts(
     typer.echo(f"{file}: {len(read.lines)} lines read ({read.encoding}, separator {read.delimiter!r}).")
     upgrade(settings.database_url)
     db = make_database(settings.database_url)
-    policy = services.NumberPolicy(settings.default_region, settings.internal_number_max_digits)
+    policy = NumberPolicy(settings.default_region, settings.internal_number_max_digits)
     result = contacts_import.ImportResult(problems=list(read.problems))
     try:
         if dry_run or strict:

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
-from tvox_journey import pruning, services
+from tvox_journey import pruning
 from tvox_journey.cli import app
 from tvox_journey.cli.options import DatabaseOption, load_settings
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import recording
 from tvox_journey.store.engine import Timeouts, make_database
 from tvox_journey.store.migrate import current_revision, head_revision, upgrade
 
@@ -41,9 +43,9 @@ def db_rebuild(database: DatabaseOption = None) -> None:
     # A short transaction at a time, under the calls' locks, beside a running server: this command may
     # wait longer than the server for a lock (the server's transactions are short), never hold one long.
     db = make_database(settings.database_url, timeouts=REBUILD_TIMEOUTS)
-    policy = services.NumberPolicy(settings.default_region, settings.internal_number_max_digits)
+    policy = NumberPolicy(settings.default_region, settings.internal_number_max_digits)
     try:
-        count = services.rebuild(db, policy)
+        count = recording.rebuild(db, policy)
     finally:
         db.dispose()
     typer.echo(f"Refolded {count} interactions from the event log.")

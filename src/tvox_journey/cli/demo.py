@@ -15,10 +15,12 @@ from typing import Annotated
 import typer
 from sqlalchemy import Connection
 
-from tvox_journey import accounts, services
 from tvox_journey.cli import app
 from tvox_journey.cli.options import load_settings
 from tvox_journey.cli.serve import run_server
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import accounts
+from tvox_journey.services import contacts as contact_services
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import names
 from tvox_journey.store.engine import make_database
@@ -34,19 +36,19 @@ DEMO_NAMES = ((names.AGENT, "op1", "Operatore 1"), (names.AGENT, "op2", "Operato
               (names.SERVICE, "customercare", "Customer Care"))  # fmt: skip
 
 
-def seed(conn: Connection, policy: services.NumberPolicy, now: datetime) -> int:
+def seed(conn: Connection, policy: NumberPolicy, now: datetime) -> int:
     """Add the tutorial's contact and display names; returns the contact's id."""
     for kind, code, name in DEMO_NAMES:
         names.set_name(conn, kind, code, name)
     name, surname, number = DEMO_CONTACT
     return contact_store.create(
         conn, name=name, surname=surname, company=None,
-        numbers=services.contact_numbers([number], policy), now=now,
+        numbers=contact_services.contact_numbers([number], policy), now=now,
     )  # fmt: skip
 
 
 def create_demo_database(
-    path: Path, policy: services.NumberPolicy, admin_password: str = DEMO_ADMIN_PASSWORD
+    path: Path, policy: NumberPolicy, admin_password: str = DEMO_ADMIN_PASSWORD
 ) -> tuple[str, int]:
     """A new database file at `path` (any old one is replaced), seeded, with the user `admin`;
     returns (url, contact id)."""
@@ -99,7 +101,7 @@ def demo(
 ) -> None:
     """Start the tutorial's demo: Mario Rossi 0452224600, agents op1/op2, service customercare."""
     settings = load_settings(host=host, port=port)
-    policy = services.NumberPolicy(settings.default_region, settings.internal_number_max_digits)
+    policy = NumberPolicy(settings.default_region, settings.internal_number_max_digits)
     configured = settings.admin_password
     # A well-known password only where nobody else can reach it.
     known = DEMO_ADMIN_PASSWORD if is_loopback(host) else accounts.new_password()

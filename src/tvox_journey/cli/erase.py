@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 
-from tvox_journey import erasure, services
+from tvox_journey import erasure
 from tvox_journey.cli import app
 from tvox_journey.cli.options import DatabaseOption, load_settings
 from tvox_journey.domain.contact import Contact
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.store.engine import Timeouts, make_database
 from tvox_journey.store.migrate import upgrade
 
@@ -77,7 +78,7 @@ def erase(
         raise typer.Exit(2)
     settings = load_settings(database_url=database)
     upgrade(settings.database_url)
-    policy = services.NumberPolicy(settings.default_region, settings.internal_number_max_digits)
+    policy = NumberPolicy(settings.default_region, settings.internal_number_max_digits)
     db = make_database(settings.database_url, timeouts=ERASE_TIMEOUTS)
     try:
         if number is not None:

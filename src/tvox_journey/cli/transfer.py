@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from tvox_journey import services
 from tvox_journey.cli import app
 from tvox_journey.cli.options import DatabaseOption, load_settings
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import legacy as legacy_services
+from tvox_journey.services import recording
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.traffic.entries import tutorial_entry
@@ -36,18 +38,18 @@ def import_legacy(
         raise typer.Exit(2) from None
     upgrade(settings.database_url)
     db = make_database(settings.database_url)
-    policy = services.NumberPolicy(settings.default_region, settings.internal_number_max_digits)
+    policy = NumberPolicy(settings.default_region, settings.internal_number_max_digits)
     now = datetime.now(UTC)
     outcomes: dict[str, int] = {}
     try:
         with db.write.begin() as conn:
-            created = services.import_contacts(conn, people, policy, now)
+            created = legacy_services.import_contacts(conn, people, policy, now)
             for request in requests:
                 entry = tutorial_entry(
                     request.path, request.params, method="IMPORT", received_at=now,
                     tvox_timezone=ZoneInfo(settings.tvox_timezone),
                 )  # fmt: skip
-                outcome = services.record(conn, entry, policy).outcome
+                outcome = recording.record(conn, entry, policy).outcome
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
     finally:
         db.dispose()
@@ -65,7 +67,7 @@ def export_legacy(
     db = make_database(settings.database_url)
     try:
         with db.read.connect() as conn:
-            document = services.export_legacy(conn)
+            document = legacy_services.export_legacy(conn)
     finally:
         db.dispose()
     text = json.dumps(document, indent=2, ensure_ascii=False)

@@ -9,9 +9,9 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy import Connection
 
-from tvox_journey import accounts
 from tvox_journey.cli import app
 from tvox_journey.cli.options import DatabaseOption, load_settings
+from tvox_journey.services import accounts
 from tvox_journey.settings import Settings
 from tvox_journey.store import users as user_store
 from tvox_journey.store.engine import make_database

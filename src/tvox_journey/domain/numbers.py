@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
@@ -107,3 +108,23 @@ def format_number(key: str, region: str = "IT") -> str:
     if parsed.country_code == phonenumbers.country_code_for_region(region):
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@dataclass(frozen=True)
+class NumberPolicy:
+    """How numbers are normalized: the home region and the length of internal extensions."""
+
+    region: str = "IT"
+    internal_max_digits: int = 6
+
+    def key(self, raw: str | None) -> str | None:
+        number = _normalized(raw, self.region)
+        return number.key if number else None
+
+    def is_internal(self, raw: str | None) -> bool:
+        return _internal(raw, self.region, self.internal_max_digits)
+
+
+# libphonenumber takes about 0.2 ms a number; a contact center hears the same numbers all day.
+_normalized = lru_cache(maxsize=65536)(normalize_number)
+_internal = lru_cache(maxsize=65536)(is_internal)

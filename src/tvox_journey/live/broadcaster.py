@@ -15,6 +15,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Literal
+
+# What a change touched: a call's event, or what a user's action changed ("action": anything else).
+ChangeKind = Literal["event", "contact", "journey_cleared", "names", "mappings", "user", "action"]
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,7 @@ class Change:
     seq: int
     call_id: str | None = None
     number_key: str | None = None
-    kind: str = "event"  # event | contact | journey_cleared | names | mappings | user | action
+    kind: ChangeKind = "event"
 
 
 @dataclass(eq=False)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from tvox_journey.store import dialect
 from tvox_journey.store.schema import app_keys
 
 
@@ -16,7 +16,7 @@ def get_or_create(conn: Connection, name: str, candidate: str) -> str:
     found = conn.execute(select(app_keys.c.value).where(app_keys.c.name == name)).scalar()
     if found is not None:
         return str(found)
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    dialect_insert = dialect.on_conflict_insert(conn)
     conn.execute(dialect_insert(app_keys).values(name=name, value=candidate).on_conflict_do_nothing())
     return str(conn.execute(select(app_keys.c.value).where(app_keys.c.name == name)).scalar_one())
 

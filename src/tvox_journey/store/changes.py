@@ -16,9 +16,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select, text
 
+from tvox_journey.store import dialect
+from tvox_journey.store.event_log import LogOutcome
 from tvox_journey.store.schema import event_log, interactions
 
-ANNOUNCED = ("accepted", "unrecognized", "action")  # what open pages are told about (event_log.Outcome)
+ANNOUNCED = (
+    LogOutcome.ACCEPTED,
+    LogOutcome.UNRECOGNIZED,
+    LogOutcome.ACTION,
+)  # what open pages are told about
 
 
 @dataclass(frozen=True)
@@ -26,17 +32,17 @@ class LogRow:
     """What a live page needs to know of one log row."""
 
     seq: int
-    outcome: str
+    outcome: LogOutcome
     route: str
     call_id: str | None
 
 
 def channel_name(conn: Connection) -> str | None:
     """The NOTIFY channel of this database and schema (PostgreSQL), None on SQLite."""
-    if conn.dialect.name != "postgresql":
+    scope = dialect.notification_scope(conn)
+    if scope is None:
         return None
-    schema = conn.execute(text("SELECT current_database() || '.' || current_schema()")).scalar_one()
-    return "tvox_journey_" + hashlib.sha256(str(schema).encode()).hexdigest()[:16]
+    return "tvox_journey_" + hashlib.sha256(scope.encode()).hexdigest()[:16]
 
 
 def announce(conn: Connection, channel: str) -> None:
@@ -46,9 +52,7 @@ def announce(conn: Connection, channel: str) -> None:
 
 def position(conn: Connection) -> tuple[int, str | None]:
     """The highest sequence number this transaction sees, and its snapshot (PostgreSQL) as text."""
-    snapshot = None
-    if conn.dialect.name == "postgresql":
-        snapshot = str(conn.execute(text("SELECT pg_current_snapshot()::text")).scalar_one())
+    snapshot = dialect.snapshot(conn)
     top = int(conn.execute(select(func.coalesce(func.max(event_log.c.seq), 0))).scalar_one())
     return top, snapshot
 
@@ -75,7 +79,7 @@ def rows_between(conn: Connection, after: int, upto: int, limit: int) -> list[Lo
         .order_by(event_log.c.seq)
         .limit(limit)
     )
-    return [LogRow(int(r.seq), r.outcome, r.route, r.call_id) for r in conn.execute(query)]
+    return [LogRow(int(r.seq), LogOutcome(r.outcome), r.route, r.call_id) for r in conn.execute(query)]
 
 
 def number_keys(conn: Connection, call_ids: Collection[str]) -> dict[str, str | None]:

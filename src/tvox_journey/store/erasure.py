@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Text, bindparam, cast, delete, func, select, update
 
-from tvox_journey.store.event_log import Outcome
+from tvox_journey.store.event_log import LogOutcome
 from tvox_journey.store.schema import contact_numbers, contacts, event_log, interactions
 
 
@@ -46,7 +46,7 @@ _LOG_COLUMNS = (
     event_log.c.reason,
     event_log.c.event,
 )
-_NOT_ACTION = event_log.c.outcome != Outcome.ACTION
+_NOT_ACTION = event_log.c.outcome != LogOutcome.ACTION
 
 
 def _log_rows(conn: Connection, query: Any) -> list[LogRow]:

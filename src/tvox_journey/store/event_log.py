@@ -13,21 +13,23 @@ import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Executable, bindparam, func, insert, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tvox_journey.domain.events import CallEvent
+from tvox_journey.store import dialect
 from tvox_journey.store.codec import event_from_json, event_to_json
 from tvox_journey.store.schema import event_log
 
 MAX_REQUEST_BYTES = 2**62  # what the column holds; a declared Content-Length can claim more
 
 
-class Outcome:
+class LogOutcome(StrEnum):
+    """What became of a request (or a user's action): the `outcome` column, stored as its value."""
+
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
@@ -44,7 +46,7 @@ class LogEntry:
     path: str
     route: str
     params: Sequence[tuple[str, str]]
-    outcome: str
+    outcome: LogOutcome
     status_code: int
     remote_addr: str | None = None
     reason: str | None = None
@@ -99,13 +101,12 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
 _APPEND = insert(event_log).returning(event_log.c.seq)
 _EVENTS_FOR_CALLS = select(event_log.c.call_id, event_log.c.event).where(
     event_log.c.call_id.in_(bindparam("call_ids", expanding=True)),
-    or_(event_log.c.outcome == Outcome.ACCEPTED, event_log.c.outcome == Outcome.UNRECOGNIZED),
+    or_(event_log.c.outcome == LogOutcome.ACCEPTED, event_log.c.outcome == LogOutcome.UNRECOGNIZED),
 )
 
 
 @cache
-def _append_new(dialect: str) -> Executable:
-    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+def _append_new(dialect_insert: dialect.InsertFactory) -> Executable:
     return (
         dialect_insert(event_log)
         .on_conflict_do_nothing(index_elements=[event_log.c.dedupe_key])
@@ -129,7 +130,9 @@ def append_new(conn: Connection, entries: Sequence[LogEntry]) -> list[int | None
     keys = [dedupe_key(entry.route, entry.params) for entry in entries]
     rows = [log_row(entry) | {"dedupe_key": key} for entry, key in zip(entries, keys, strict=True)]
     # Rows are inserted in order, so of equal entries the first is the one stored.
-    inserted = {key: int(seq) for key, seq in conn.execute(_append_new(conn.dialect.name), rows)}
+    inserted = {
+        key: int(seq) for key, seq in conn.execute(_append_new(dialect.on_conflict_insert(conn)), rows)
+    }
     return [inserted.pop(key, None) for key in keys]
 
 

@@ -12,10 +12,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Executable, and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tvox_journey.domain.interaction import Interaction, Kind, Outcome
+from tvox_journey.store import dialect
 from tvox_journey.store.codec import interaction_from_json, interaction_to_json
 from tvox_journey.store.schema import contact_numbers, interactions
 
@@ -70,14 +69,13 @@ def _event_count(data: Any) -> ColumnElement[int]:
 
 
 @cache
-def _upsert_statement(dialect: str) -> Executable:
+def _upsert_statement(dialect_insert: dialect.InsertFactory) -> Executable:
     """Insert-or-update by call id, built once per dialect; the values come at execution.
 
     A row is never replaced by a fold of fewer events than it was made of: the log only grows, but for
     the calls whose events the retention pruned (store/prune.py), and their interactions are kept as
     they were, whatever arrives or is rebuilt later.
     """
-    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = dialect_insert(interactions)
     changed = {name: statement.excluded[name] for name in _REFOLDED}
     not_fewer = _event_count(statement.excluded.data) >= _event_count(interactions.c.data)
@@ -116,7 +114,9 @@ def upsert_many(conn: Connection, rows: Sequence[StoredInteraction]) -> None:
     The `cleared` flag of `rows` is not written: new rows start visible.
     """
     if rows:
-        conn.execute(_upsert_statement(conn.dialect.name), [interaction_row(row) for row in rows])
+        conn.execute(
+            _upsert_statement(dialect.on_conflict_insert(conn)), [interaction_row(row) for row in rows]
+        )
 
 
 def _stored(row: object) -> StoredInteraction:
@@ -147,8 +147,7 @@ _COLUMNS = (
 
 def _call_id(conn: Connection) -> ColumnElement[str]:
     """The call id compared by code point on both databases (PostgreSQL's own collation may not)."""
-    column = interactions.c.call_id
-    return column.collate("C") if conn.dialect.name == "postgresql" else column
+    return dialect.by_code_point(conn, interactions.c.call_id)
 
 
 def _newest_first(conn: Connection) -> tuple[ColumnElement[Any], ...]:

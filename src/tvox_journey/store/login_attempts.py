@@ -8,8 +8,8 @@ no two can both see "under the limit" when only one slot was left.
 from __future__ import annotations
 
 from sqlalchemy import Connection, case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from tvox_journey.store import dialect
 from tvox_journey.store.schema import login_attempts
 
 MAX_KEY = 128
@@ -21,7 +21,7 @@ def count(conn: Connection, key: str, *, now_ms: int, window_ms: int) -> tuple[i
     A window older than `window_ms` starts again at `now_ms` with this attempt.
     """
     table = login_attempts
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    dialect_insert = dialect.on_conflict_insert(conn)
     stale = table.c.window_start_ms <= now_ms - window_ms
     statement = (
         dialect_insert(table)

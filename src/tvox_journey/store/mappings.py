@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from tvox_journey.store import dialect
 from tvox_journey.store.schema import variable_mappings
 
 
@@ -20,7 +19,7 @@ def all_rows(conn: Connection) -> dict[str, dict[str, str]]:
 
 def set_row(conn: Connection, *, route: str, incoming: str, variable: str) -> None:
     """Map `incoming` to `variable` on `route`, replacing an earlier row for the same name."""
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    dialect_insert = dialect.on_conflict_insert(conn)
     statement = dialect_insert(variable_mappings).values(route=route, incoming=incoming, variable=variable)
     conn.execute(
         statement.on_conflict_do_update(

@@ -10,8 +10,6 @@ not know was migrated by a newer version: nothing starts on it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from alembic import command
@@ -19,15 +17,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from tvox_journey.store import dialect
 from tvox_journey.store.engine import make_migration_engine
-
-# The two-key form of PostgreSQL's advisory locks: its key space is apart from the one-key locks
-# that serialize calls (services.record_many). The second key is the schema, so databases kept in
-# different schemas of one PostgreSQL database (the test fixtures do that) do not wait for each other.
-_LOCK = "SELECT pg_advisory_lock(hashtext('tvox-journey migrations'), hashtext(current_schema()))"
-_UNLOCK = "SELECT pg_advisory_unlock(hashtext('tvox-journey migrations'), hashtext(current_schema()))"
 
 
 class SchemaTooNew(RuntimeError):
@@ -48,22 +41,6 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", "tvox_journey:migrations")
     config.attributes["database_url"] = url
     return config
-
-
-@contextmanager
-def _migration_lock(conn: Connection) -> Iterator[None]:
-    """Hold the schema's migration lock (PostgreSQL; SQLite's writers queue on its file lock)."""
-    if conn.dialect.name != "postgresql":
-        yield
-        return
-    conn.execute(text(_LOCK))
-    conn.commit()
-    try:
-        yield
-    finally:
-        conn.rollback()
-        conn.execute(text(_UNLOCK))
-        conn.commit()
 
 
 @dataclass(frozen=True)
@@ -103,7 +80,7 @@ def upgrade(url: str, revision: str = "head") -> None:
     """
     engine = make_migration_engine(url)
     try:
-        with engine.connect() as conn, _migration_lock(conn):
+        with engine.connect() as conn, dialect.migration_lock(conn):
             _check_known(conn)
             config = alembic_config(url)
             config.attributes["connection"] = conn

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from tvox_journey.store import dialect
 from tvox_journey.store.schema import display_names
 
 AGENT = "agent"
@@ -13,7 +12,7 @@ SERVICE = "service"
 
 
 def set_name(conn: Connection, kind: str, code: str, name: str) -> None:
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    dialect_insert = dialect.on_conflict_insert(conn)
     statement = dialect_insert(display_names).values(kind=kind, code=code, name=name)
     conn.execute(
         statement.on_conflict_do_update(

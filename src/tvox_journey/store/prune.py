@@ -21,12 +21,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, literal_column, select
 
-from tvox_journey.store.event_log import Outcome
+from tvox_journey.store.event_log import LogOutcome
 from tvox_journey.store.schema import event_log
 
-PRUNED = (Outcome.ACCEPTED, Outcome.DUPLICATE, Outcome.UNRECOGNIZED)
+PRUNED = (LogOutcome.ACCEPTED, LogOutcome.DUPLICATE, LogOutcome.UNRECOGNIZED)
 _PRUNED = event_log.c.outcome.in_(PRUNED)
-_REJECTED = event_log.c.outcome == literal_column(f"'{Outcome.REJECTED}'")  # matches the partial index
+_REJECTED = event_log.c.outcome == literal_column(f"'{LogOutcome.REJECTED}'")  # matches the partial index
 
 
 @dataclass(frozen=True)

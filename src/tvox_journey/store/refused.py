@@ -27,10 +27,9 @@ from functools import cache
 from ipaddress import IPv6Address, IPv6Network, ip_address
 
 from sqlalchemy import Connection, Executable, case, delete, literal_column, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from tvox_journey.store.event_log import LogEntry, Outcome, append, log_row
+from tvox_journey.store import dialect
+from tvox_journey.store.event_log import LogEntry, LogOutcome, append, log_row
 from tvox_journey.store.schema import event_log
 
 
@@ -100,8 +99,7 @@ def flood_key(entry: LogEntry, window_seconds: int) -> str:
 
 
 @cache
-def _upsert(dialect: str) -> Executable:
-    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+def _upsert(dialect_insert: dialect.InsertFactory) -> Executable:
     statement = dialect_insert(event_log)
     later = statement.excluded.last_seen_at > event_log.c.last_seen_at
     return statement.on_conflict_do_update(
@@ -111,16 +109,16 @@ def _upsert(dialect: str) -> Executable:
             "last_seen_at": case((later, statement.excluded.last_seen_at), else_=event_log.c.last_seen_at),
         },
         # Never touches a row that is not a refusal (a flood key cannot equal an event's dedupe key).
-        where=event_log.c.outcome == literal_column(f"'{Outcome.REJECTED}'"),
+        where=event_log.c.outcome == literal_column(f"'{LogOutcome.REJECTED}'"),
     ).returning(event_log.c.seq)
 
 
 def append_or_count(conn: Connection, entry: LogEntry) -> int:
     """Store a refusal as a new row, or count it on the row of its flood key; returns that row's seq."""
-    if entry.flood_key is None or entry.outcome != Outcome.REJECTED:
+    if entry.flood_key is None or entry.outcome != LogOutcome.REJECTED:
         return append(conn, entry)
     row = log_row(entry) | {"dedupe_key": entry.flood_key, "last_seen_at": entry.received_at}
-    seq = conn.execute(_upsert(conn.dialect.name), row).scalar_one_or_none()
+    seq = conn.execute(_upsert(dialect.on_conflict_insert(conn)), row).scalar_one_or_none()
     if seq is None:  # the key belongs to another kind of row: this one gets a row of its own
         return append(conn, entry)
     return int(seq)
@@ -132,7 +130,7 @@ def prune(conn: Connection, older_than: datetime, limit: int) -> int:
     On PostgreSQL rows another process is already deleting are skipped, so
     several processes can prune at once without waiting on each other.
     """
-    rejected = event_log.c.outcome == literal_column(f"'{Outcome.REJECTED}'")  # matches the partial index
+    rejected = event_log.c.outcome == literal_column(f"'{LogOutcome.REJECTED}'")  # matches the partial index
     chosen = (
         select(event_log.c.seq)
         .where(rejected, event_log.c.received_at < older_than)

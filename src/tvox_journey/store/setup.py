@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, select
 
-from tvox_journey.store.event_log import Outcome
+from tvox_journey.store.event_log import LogOutcome
 from tvox_journey.store.schema import event_log
 
 SCAN_ROWS = 50_000  # newest rows of the log looked at
@@ -28,11 +28,11 @@ SAMPLE_ROWS = 200  # newest rows per path whose parameter names are read
 MAX_PATHS = 100  # paths reported at most (every path with traffic past the checks, then the newest)
 
 # The outcomes of the event log this module reads (store/event_log.py): one place to change.
-_ACCEPTED = Outcome.ACCEPTED
-_DUPLICATE = Outcome.DUPLICATE
-_UNRECOGNIZED = Outcome.UNRECOGNIZED
-_REJECTED = Outcome.REJECTED
-_ACTION = Outcome.ACTION
+_ACCEPTED = LogOutcome.ACCEPTED
+_DUPLICATE = LogOutcome.DUPLICATE
+_UNRECOGNIZED = LogOutcome.UNRECOGNIZED
+_REJECTED = LogOutcome.REJECTED
+_ACTION = LogOutcome.ACTION
 # Statuses whose requests were read whole: their parameters are what TVox sent (a 422 included).
 _READ_WHOLE = (200, 422)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from tvox_journey.store.schema import users
+
+Role = Literal["viewer", "agent", "admin"]  # each role can do what the ones before it can
 
 
 @dataclass(frozen=True)
@@ -18,7 +20,7 @@ class StoredUser:
     id: int
     username: str
     password_hash: str
-    role: str
+    role: Role
     has_token: bool
     created_at: datetime
 
@@ -35,7 +37,7 @@ def user_from_row(row: Any) -> StoredUser:
     )
 
 
-def create(conn: Connection, *, username: str, password_hash: str, role: str, now: datetime) -> int:
+def create(conn: Connection, *, username: str, password_hash: str, role: Role, now: datetime) -> int:
     """Add a user; returns its id."""
     statement = insert(users).values(
         username=username, password_hash=password_hash, role=role, created_at=now
@@ -60,7 +62,7 @@ def all_users(conn: Connection) -> list[StoredUser]:
     return [user_from_row(row) for row in conn.execute(select(users).order_by(users.c.username))]
 
 
-def count(conn: Connection, *, role: str | None = None) -> int:
+def count(conn: Connection, *, role: Role | None = None) -> int:
     """How many users (of one role)."""
     query = select(func.count()).select_from(users)
     if role is not None:
@@ -74,7 +76,7 @@ def set_password_hash(conn: Connection, username: str, password_hash: str) -> bo
     return conn.execute(statement).rowcount > 0
 
 
-def set_role(conn: Connection, username: str, role: str) -> bool:
+def set_role(conn: Connection, username: str, role: Role) -> bool:
     """Change a user's role; False when there is no such user."""
     return conn.execute(update(users).where(users.c.username == username).values(role=role)).rowcount > 0
 

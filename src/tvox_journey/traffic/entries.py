@@ -12,16 +12,16 @@ from datetime import datetime, tzinfo
 
 from tvox_journey.ingest.contract import tutorial_event
 from tvox_journey.ingest.errors import InvalidEvent
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 
 
 def tutorial_entry(
     path: str, params: Sequence[tuple[str, str]], *, method: str, received_at: datetime, tvox_timezone: tzinfo
 ) -> LogEntry:
     """The log entry a tutorial request makes: accepted with its event, or rejected with the reason."""
-    base = LogEntry(received_at, method, f"/{path}", path, tuple(params), Outcome.ACCEPTED, 200)
+    base = LogEntry(received_at, method, f"/{path}", path, tuple(params), LogOutcome.ACCEPTED, 200)
     try:
         event = tutorial_event(path, params, tvox_timezone=tvox_timezone)
     except InvalidEvent as invalid:
-        return replace(base, outcome=Outcome.REJECTED, status_code=422, reason=str(invalid))
+        return replace(base, outcome=LogOutcome.REJECTED, status_code=422, reason=str(invalid))
     return replace(base, event=event)

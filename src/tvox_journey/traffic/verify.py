@@ -24,7 +24,7 @@ class Verification:
     @property
     def lost(self) -> int:
         """Requests answered 2xx with no log row to show for them."""
-        stored = sum(n for outcome, n in self.logged.items() if outcome != event_log.Outcome.REJECTED)
+        stored = sum(n for outcome, n in self.logged.items() if outcome != event_log.LogOutcome.REJECTED)
         return max(0, self.answered - stored)
 
     @property

@@ -11,10 +11,10 @@ from functools import partial
 from fastapi import FastAPI
 
 from tvox_journey import __version__
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.mapping import Table
 from tvox_journey.live.broadcaster import Broadcaster
 from tvox_journey.metrics import process_ended
-from tvox_journey.services import NumberPolicy
 from tvox_journey.settings import Settings
 from tvox_journey.store import changes
 from tvox_journey.store.engine import Timeouts, make_database

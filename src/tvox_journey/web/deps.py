@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Request
 
+from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.mapping import Mappings
 from tvox_journey.live.broadcaster import Broadcaster
-from tvox_journey.services import NumberPolicy
 from tvox_journey.settings import Settings
 from tvox_journey.store.engine import Database
 from tvox_journey.store.interactions import Cursor

@@ -19,10 +19,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
 from tvox_journey import metrics
+from tvox_journey.store.errors import StoreUnavailable
 from tvox_journey.web.deps import get_resources
 from tvox_journey.web.responses import CLIENT_CLOSED, error_body, render_error
 from tvox_journey.web.webhooks.refusals import log_refused
-from tvox_journey.writer import StoreUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from sqlalchemy import Connection
 
-from tvox_journey import services
 from tvox_journey.domain.contact import Contact, ContactNumber
 from tvox_journey.live.broadcaster import Change
+from tvox_journey.services import contacts as contact_services
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import interactions as interaction_store
 from tvox_journey.web.api.schemas import (
@@ -32,7 +32,7 @@ ContactId = Annotated[int, Path(ge=1, le=2_147_483_647, description="The contact
 
 def _numbers(resources: ResourcesDep, raw: list[str]) -> list[ContactNumber]:
     try:
-        return services.contact_numbers(raw, resources.policy)
+        return contact_services.contact_numbers(raw, resources.policy)
     except ValueError as error:
         raise HTTPException(422, f"numbers: {error}") from None
 
@@ -53,11 +53,13 @@ def list_contacts(
 
 
 async def _save(resources: ResourcesDep, user: User, contact_id: int | None, body: ContactIn) -> Contact:
-    fields = services.ContactFields(body.name, body.surname, body.company, _numbers(resources, body.numbers))
+    fields = contact_services.ContactFields(
+        body.name, body.surname, body.company, _numbers(resources, body.numbers)
+    )
     now = resources.now()
 
     def write(conn: Connection) -> tuple[Contact | None, int]:
-        saved = services.save_contact(conn, contact_id, fields, actor=user.username, now=now)
+        saved = contact_services.save_contact(conn, contact_id, fields, actor=user.username, now=now)
         return (contact_store.get(conn, saved[0]), saved[1]) if saved else (None, 0)
 
     contact, seq = await resources.writer.run(write)
@@ -100,7 +102,7 @@ async def delete_contact(contact_id: ContactId, resources: ResourcesDep, user: W
     """Delete a contact; its interactions stay, as an unknown number's."""
     now = resources.now()
     deleted = await resources.writer.run(
-        lambda conn: services.delete_contact(conn, contact_id, actor=user.username, now=now)
+        lambda conn: contact_services.delete_contact(conn, contact_id, actor=user.username, now=now)
     )
     if deleted is None:
         raise HTTPException(404, "contact not found")

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from tvox_journey import services
+from tvox_journey.services import legacy as legacy_services
 from tvox_journey.web.deps import ResourcesDep
 from tvox_journey.web.security.identity import User, require
 
@@ -19,4 +19,4 @@ def export_legacy(
 ) -> dict[str, Any]:
     """Every contact with a number and its calls, in the tutorial's db.json format."""
     with resources.db.read.connect() as conn:
-        return services.export_legacy(conn)
+        return legacy_services.export_legacy(conn)

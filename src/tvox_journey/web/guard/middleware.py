@@ -33,11 +33,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tvox_journey.ingest.contract import find_tutorial_route
 from tvox_journey.ingest.native import NATIVE_ROUTE
+from tvox_journey.store.errors import StoreUnavailable
 from tvox_journey.web.deps import get_resources
 from tvox_journey.web.guard.text_rule import first_problem, json_strings
 from tvox_journey.web.responses import error_body, render_error
 from tvox_journey.web.webhooks.refusals import log_rejected, problem_response
-from tvox_journey.writer import StoreUnavailable
 
 MAX_HEADER_BYTES = 65536
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

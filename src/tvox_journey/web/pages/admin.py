@@ -10,18 +10,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
-from tvox_journey import services
 from tvox_journey.live.broadcaster import Change
+from tvox_journey.services import recording
 from tvox_journey.store import event_log
 from tvox_journey.store import names as name_store
-from tvox_journey.store.event_log import Outcome
+from tvox_journey.store.event_log import LogOutcome
 from tvox_journey.web.deps import ResourcesDep
 from tvox_journey.web.pages.common import CSRF, Admin, publish
 from tvox_journey.web.pages.render import formatter, render
 
 router = APIRouter(include_in_schema=False)
 KINDS = (name_store.AGENT, name_store.SERVICE)
-OUTCOMES = (Outcome.ACCEPTED, Outcome.DUPLICATE, Outcome.REJECTED, Outcome.UNRECOGNIZED, Outcome.ACTION)
+OUTCOMES = tuple(LogOutcome)
 LOG_PAGE = 100
 MAX_TEXT = 255
 MAX_SHOWN_BODY = 500
@@ -77,7 +77,9 @@ async def set_name(request: Request, resources: ResourcesDep, user: Admin) -> Re
     def write(conn: Connection) -> int:
         name_store.set_name(conn, kind, code, name)
         details = [("kind", kind), ("code", code), ("name", name)]
-        return services.record_action(conn, actor=user.username, action="names/set", details=details, now=now)
+        return recording.record_action(
+            conn, actor=user.username, action="names/set", details=details, now=now
+        )
 
     publish(resources, Change(await resources.writer.run(write), kind="names"))
     return RedirectResponse("/names", status_code=303)
@@ -95,7 +97,7 @@ async def remove_name(request: Request, resources: ResourcesDep, user: Admin) ->
     def write(conn: Connection) -> int:
         name_store.remove_name(conn, kind, code)
         details = [("kind", kind), ("code", code)]
-        return services.record_action(
+        return recording.record_action(
             conn, actor=user.username, action="names/remove", details=details, now=now
         )
 

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
-from tvox_journey import services
 from tvox_journey.domain.contact import Contact
 from tvox_journey.ingest.contract import TUTORIAL_NUMBER
 from tvox_journey.live.broadcaster import Change
+from tvox_journey.services import contacts as contact_services
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import event_log
 from tvox_journey.store import interactions as interaction_store
@@ -129,7 +129,7 @@ def confirm_clear(request: Request, contact_id: int, resources: ResourcesDep, us
         return contact_not_found(request)
     with resources.db.read.connect() as conn:
         stats = interaction_store.journey_stats(conn, contact.number_keys, since=resources.now())
-        shared = services.shared_numbers(conn, contact, now=resources.now())
+        shared = contact_services.shared_numbers(conn, contact, now=resources.now())
     return confirm_page(request, contact, "clear", count=stats.total, shared=shared)
 
 
@@ -141,7 +141,7 @@ async def clear_journey(request: Request, contact_id: int, resources: ResourcesD
         return contact_not_found(request)
     now = resources.now()
     cleared = await resources.writer.run(
-        lambda conn: services.clear_journey(conn, contact, actor=user.username, now=now)
+        lambda conn: contact_services.clear_journey(conn, contact, actor=user.username, now=now)
     )
     publish(
         resources, *(Change(cleared.seq, None, key, kind="journey_cleared") for key in contact.number_keys)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from tvox_journey.domain.contact import Contact
 from tvox_journey.live.broadcaster import Change
-from tvox_journey.services import SharedNumber
+from tvox_journey.services.contacts import SharedNumber
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.web.deps import Resources
 from tvox_journey.web.pages.render import render

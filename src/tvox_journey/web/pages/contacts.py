@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
-from tvox_journey import services
 from tvox_journey.domain.contact import Contact, ContactNumber
 from tvox_journey.live.broadcaster import Change
+from tvox_journey.services import contacts as contact_services
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import interactions as interaction_store
 from tvox_journey.web.deps import Resources, ResourcesDep
@@ -164,15 +164,15 @@ async def _read_form(request: Request, resources: Resources) -> tuple[ContactFor
         form.errors.append("form.error_numbers_too_many")
         return form, []
     try:
-        numbers = services.contact_numbers(raw_numbers, resources.policy)
+        numbers = contact_services.contact_numbers(raw_numbers, resources.policy)
     except ValueError:
         form.errors.append("form.error_bad_number")
         numbers = []
     return form, numbers
 
 
-def _fields(form: ContactForm, numbers: list[ContactNumber]) -> services.ContactFields:
-    return services.ContactFields(form.name, form.surname, form.company or None, numbers)
+def _fields(form: ContactForm, numbers: list[ContactNumber]) -> contact_services.ContactFields:
+    return contact_services.ContactFields(form.name, form.surname, form.company or None, numbers)
 
 
 @router.post("/contacts/new", dependencies=CSRF)
@@ -183,7 +183,9 @@ async def create_contact(request: Request, resources: ResourcesDep, user: Agent)
         return _render_form(request, form, action="/contacts/new", contact=None, status_code=422)
     now = resources.now()
     saved = await resources.writer.run(
-        lambda conn: services.save_contact(conn, None, _fields(form, numbers), actor=user.username, now=now)
+        lambda conn: contact_services.save_contact(
+            conn, None, _fields(form, numbers), actor=user.username, now=now
+        )
     )
     assert saved is not None
     contact_id, seq = saved
@@ -213,7 +215,7 @@ async def update_contact(request: Request, contact_id: int, resources: Resources
         )
     now = resources.now()
     saved = await resources.writer.run(
-        lambda conn: services.save_contact(
+        lambda conn: contact_services.save_contact(
             conn, contact.id, _fields(form, numbers), actor=user.username, now=now
         )
     )
@@ -239,7 +241,7 @@ async def delete_contact(request: Request, contact_id: int, resources: Resources
         return contact_not_found(request)
     now = resources.now()
     seq = await resources.writer.run(
-        lambda conn: services.delete_contact(conn, contact.id, actor=user.username, now=now)
+        lambda conn: contact_services.delete_contact(conn, contact.id, actor=user.username, now=now)
     )
     if seq is not None:
         publish(resources, Change(seq, kind="contact"))
@@ -255,7 +257,7 @@ def lookup(
 ) -> Response:
     """Screen-pop: the card of the contact with this number, a choice if several, else a new contact."""
     with resources.db.read.connect() as conn:
-        owners = services.find_contact_for_number(conn, number, resources.policy)
+        owners = contact_services.find_contact_for_number(conn, number, resources.policy)
     if len(owners) == 1:
         return RedirectResponse(f"/contacts/{owners[0].id}", status_code=303)
     if not owners:

@@ -16,8 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from tvox_journey import contacts_import
 from tvox_journey.live.broadcaster import Change
+from tvox_journey.services import contacts_import
 from tvox_journey.transfer.contacts_csv import ContactsCsv, CsvError, LineProblem, read_contacts_csv
 from tvox_journey.web.deps import Resources, ResourcesDep
 from tvox_journey.web.pages.common import CSRF, Agent, publish

@@ -14,7 +14,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
-from tvox_journey import services
 from tvox_journey.ingest.mapping import (
     ROUTE_KEYS,
     Mappings,
@@ -25,6 +24,7 @@ from tvox_journey.ingest.mapping import (
     read_mapping_file,
 )
 from tvox_journey.ingest.native import KNOWN_VARIABLES
+from tvox_journey.services import recording
 from tvox_journey.settings import Settings
 from tvox_journey.store import mappings as mapping_store
 from tvox_journey.store.engine import Database
@@ -155,7 +155,7 @@ async def _change(
         if clash is not None:
             return clash.message
         edit(conn)
-        seq = services.record_action(conn, actor=actor, action=action, details=details, now=now)
+        seq = recording.record_action(conn, actor=actor, action=action, details=details, now=now)
         return mapping_store.all_rows(conn), seq
 
     written = await resources.writer.run(write)

@@ -33,6 +33,7 @@ from tvox_journey.live.broadcaster import Change
 from tvox_journey.live.sse import format_frame
 from tvox_journey.store import changes as log_changes
 from tvox_journey.store import contacts as contact_store
+from tvox_journey.store.event_log import LogOutcome
 from tvox_journey.web.deps import Resources, ResourcesDep
 from tvox_journey.web.pages.common import MAX_ID, Viewer
 from tvox_journey.web.tasks.feed import change_of
@@ -78,7 +79,7 @@ def catch_up(resources: Resources, watch: Watch, after: int, upto: int) -> tuple
             rows = log_changes.rows_between(conn, after, upto, BATCH)
             if not rows:
                 break
-            calls = {r.call_id for r in rows if r.call_id and r.outcome != "action"}
+            calls = {r.call_id for r in rows if r.call_id and r.outcome != LogOutcome.ACTION}
             keys = log_changes.number_keys(conn, calls)
             for row in rows:
                 if watch.wants_change(change_of(row, keys.get(row.call_id) if row.call_id else None)):

@@ -17,11 +17,12 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
-from tvox_journey import accounts
-from tvox_journey.accounts import AccountError
+from tvox_journey.services import accounts
+from tvox_journey.services.accounts import AccountError
 from tvox_journey.store import event_log
 from tvox_journey.store import users as user_store
-from tvox_journey.store.event_log import Outcome
+from tvox_journey.store.event_log import LogOutcome
+from tvox_journey.store.users import Role
 from tvox_journey.web.deps import Resources, ResourcesDep
 from tvox_journey.web.pages.common import CSRF, Admin
 from tvox_journey.web.pages.render import formatter, render
@@ -43,7 +44,7 @@ class Problem:
 @dataclass(frozen=True)
 class UserRow:
     username: str
-    role: str
+    role: Role
     has_token: bool
     created: str
 
@@ -283,7 +284,7 @@ def audit_page(
 ) -> Response:
     """Who did what and when: journeys cleared, contacts, names, mappings and users changed."""
     with resources.db.read.connect() as conn:
-        found = event_log.recent(conn, limit=AUDIT_PAGE + 1, before=before, outcome=Outcome.ACTION)
+        found = event_log.recent(conn, limit=AUDIT_PAGE + 1, before=before, outcome=LogOutcome.ACTION)
     fmt = formatter(request)
     rows = [
         AuditRow(

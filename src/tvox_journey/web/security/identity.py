@@ -16,17 +16,17 @@ import binascii
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from tvox_journey import accounts
-from tvox_journey.accounts import Passwords
+from tvox_journey.services import accounts
+from tvox_journey.services.accounts import Passwords
 from tvox_journey.settings import Settings
 from tvox_journey.store import users as user_store
-from tvox_journey.store.users import StoredUser
+from tvox_journey.store.users import Role, StoredUser
 from tvox_journey.web.deps import get_resources
 from tvox_journey.web.security.sessions import SESSION_COOKIE, close_session, open_session, session_user
 from tvox_journey.web.security.throttle import (
@@ -39,7 +39,6 @@ from tvox_journey.web.security.throttle import (
 
 log = logging.getLogger(__name__)
 
-ROLES = accounts.ROLES  # each role can do what the ones before it can
 BASIC_CHALLENGE = 'Basic realm="tvox-journey"'
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_CREDENTIALS = 4096
@@ -47,16 +46,18 @@ HASH_QUEUE_PER_SLOT = 8  # password checks that may wait for each hash slot
 _UNSET = object()
 __all__ = ["SESSION_COOKIE"]
 
+Via = Literal["session", "basic", "token"]  # how a user's request authenticated
+
 
 @dataclass(frozen=True)
 class User:
     """Someone logged in, and how: `session` (cookie), `basic` or `token`."""
 
     username: str
-    role: str
-    via: str = "session"
+    role: Role
+    via: Via = "session"
 
-    def can(self, role: str) -> bool:
+    def can(self, role: Role) -> bool:
         return accounts.is_role_at_least(self.role, role)
 
 
@@ -289,7 +290,7 @@ CurrentUser = Annotated[User, Depends(current_user)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
-def require(role: str) -> Callable[[User], User]:
+def require(role: Role) -> Callable[[User], User]:
     """A dependency that lets through users with at least `role`, else 403."""
 
     def check(user: CurrentUser) -> User:

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from tvox_journey import accounts
+from tvox_journey.services import accounts
 from tvox_journey.settings import Settings
 from tvox_journey.store import app_keys
 from tvox_journey.store.engine import Database

@@ -30,11 +30,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from tvox_journey.ingest.mapping import Table
-from tvox_journey.live.broadcaster import Broadcaster, Change
+from tvox_journey.live.broadcaster import Broadcaster, Change, ChangeKind
 from tvox_journey.live.follow import Snapshot, Tracker
-from tvox_journey.store import changes
+from tvox_journey.store import changes, dialect
 from tvox_journey.store import mappings as mapping_store
 from tvox_journey.store.engine import Database
+from tvox_journey.store.event_log import LogOutcome
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ MIN_STEP_SECONDS = 0.02  # at most 50 reads a second, however many commits wake 
 BATCH = 2000
 BACKOFF_MAX = 10.0
 
-_ACTION_KINDS = {
+_ACTION_KINDS: dict[str, ChangeKind] = {
     "contact": "contact",
     "journey": "journey_cleared",
     "names": "names",
@@ -54,7 +55,7 @@ _ACTION_KINDS = {
 
 
 def change_of(row: changes.LogRow, number_key: str | None) -> Change:
-    if row.outcome != "action":
+    if row.outcome != LogOutcome.ACTION:
         return Change(row.seq, row.call_id, number_key)
     return Change(row.seq, kind=_ACTION_KINDS.get(row.route.partition("/")[0], "action"))
 
@@ -196,8 +197,7 @@ class LogFeed:
 
     def _reading(self) -> Connection:
         """A read transaction; on PostgreSQL REPEATABLE READ, so all its statements share one snapshot."""
-        options = {"isolation_level": "REPEATABLE READ"} if self.db.read.dialect.name == "postgresql" else {}
-        return self.db.read.connect().execution_options(**options)
+        return dialect.one_snapshot(self.db.read.connect())
 
     def _step(self) -> Step:
         """One read: advance the floor, and the changes of the rows that became final."""
@@ -212,7 +212,7 @@ class LogFeed:
                 rows = changes.rows_between(conn, after, floor, BATCH)
                 if not rows:
                     break
-                calls = {r.call_id for r in rows if r.call_id and r.outcome != "action"}
+                calls = {r.call_id for r in rows if r.call_id and r.outcome != LogOutcome.ACTION}
                 keys = changes.number_keys(conn, calls)
                 for row in rows:
                     change = change_of(row, keys.get(row.call_id) if row.call_id else None)

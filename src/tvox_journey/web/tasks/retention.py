@@ -24,7 +24,8 @@ from sqlalchemy import Connection
 from tvox_journey import pruning
 from tvox_journey.store import refused
 from tvox_journey.store.engine import Database
-from tvox_journey.writer import BatchWriter, StoreUnavailable
+from tvox_journey.store.errors import StoreUnavailable
+from tvox_journey.writer import BatchWriter
 
 log = logging.getLogger(__name__)
 

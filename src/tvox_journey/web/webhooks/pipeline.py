@@ -13,7 +13,7 @@ from tvox_journey.domain.events import Action, CallType
 from tvox_journey.ingest.contract import Route, route_event
 from tvox_journey.ingest.errors import InvalidEvent
 from tvox_journey.live.broadcaster import Change
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.web.deps import get_resources
 from tvox_journey.web.webhooks.access import check_webhook_access
 from tvox_journey.web.webhooks.incoming import Incoming, RequestProblem, read_incoming, received
@@ -87,7 +87,7 @@ async def handle_webhook(request: Request, resolved: Resolved, incoming: Incomin
             reason=str(invalid), params=incoming.params,
         )  # fmt: skip
         return problem_response(422, invalid.variable, invalid.reason)
-    outcome = Outcome.UNRECOGNIZED if resolved.action is Action.UNKNOWN else Outcome.ACCEPTED
+    outcome = LogOutcome.UNRECOGNIZED if resolved.action is Action.UNKNOWN else LogOutcome.ACCEPTED
     entry = LogEntry(
         received_at=resources.now(),
         method=request.method,
@@ -98,9 +98,9 @@ async def handle_webhook(request: Request, resolved: Resolved, incoming: Incomin
         status_code=200,
         remote_addr=remote_addr(request),
         event=event,
-        reason=f"unrecognized event {resolved.raw_event!r}" if outcome == Outcome.UNRECOGNIZED else None,
+        reason=f"unrecognized event {resolved.raw_event!r}" if outcome == LogOutcome.UNRECOGNIZED else None,
     )
     recorded = await resources.writer.record(entry, resources.policy)
-    if recorded.outcome != Outcome.DUPLICATE:
+    if recorded.outcome != LogOutcome.DUPLICATE:
         resources.broadcaster.publish(Change(recorded.seq, recorded.call_id, recorded.number_key))
     return PlainTextResponse("ok")

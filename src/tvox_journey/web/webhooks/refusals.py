@@ -10,9 +10,9 @@ from dataclasses import replace
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from tvox_journey.services import Recorded
+from tvox_journey.services.recording import Recorded
 from tvox_journey.store import refused
-from tvox_journey.store.event_log import LogEntry, Outcome
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.web.deps import Resources
 from tvox_journey.web.responses import error_body
 from tvox_journey.web.webhooks.incoming import read_refused
@@ -48,7 +48,7 @@ async def log_rejected(
         path=request.url.path[:2048],
         route=route,
         params=params,
-        outcome=Outcome.REJECTED,
+        outcome=LogOutcome.REJECTED,
         status_code=status_code,
         remote_addr=remote_addr(request),
         reason=reason,

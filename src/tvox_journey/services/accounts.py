@@ -1,6 +1,6 @@
 """Use cases for users: roles, argon2 password hashes, API tokens, the first admin.
 
-Same layer as `services.py` (may import `domain`, `store` and `services`; no web).
+One of the use cases of the `services` package (no web, no live).
 Hashing is slow on purpose, so callers hash before opening a write transaction
 and pass the hash in. Every change is recorded in the audit trail, never a
 password or a token.
@@ -13,19 +13,20 @@ import re
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from typing import get_args
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from tvox_journey.services import record_action
+from tvox_journey.services.recording import record_action
 from tvox_journey.store import sessions as session_store
 from tvox_journey.store import users as user_store
-from tvox_journey.store.users import StoredUser
+from tvox_journey.store.users import Role, StoredUser
 
-ROLES = ("viewer", "agent", "admin")  # each role can do what the ones before it can
-ADMIN = "admin"
+ROLES: tuple[Role, ...] = get_args(Role)  # each role can do what the ones before it can
+ADMIN: Role = "admin"
 FIRST_ADMIN = "admin"
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
@@ -42,7 +43,7 @@ class AccountError(Exception):
         self.values = values
 
 
-def is_role_at_least(role: str, needed: str) -> bool:
+def is_role_at_least(role: Role, needed: Role) -> bool:
     """True when `role` can do everything `needed` can."""
     return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
 
@@ -84,13 +85,14 @@ def check_password(password: str) -> None:
         )
 
 
-def check_role(role: str) -> str:
+def check_role(role: str) -> Role:
     """Raises:
     AccountError: not one of ROLES.
     """
-    if role not in ROLES:
-        raise AccountError("users.error_role", f"the role is one of {', '.join(ROLES)}")
-    return role
+    for known in ROLES:
+        if role == known:
+            return known
+    raise AccountError("users.error_role", f"the role is one of {', '.join(ROLES)}")
 
 
 class Passwords:
@@ -152,10 +154,10 @@ def add_user(
     Raises:
         AccountError: the name is taken or the role unknown.
     """
-    check_role(role)
+    checked = check_role(role)
     if user_store.get(conn, username) is not None:
         raise AccountError("users.error_exists", f"the user {username!r} already exists", username=username)
-    user_id = user_store.create(conn, username=username, password_hash=password_hash, role=role, now=now)
+    user_id = user_store.create(conn, username=username, password_hash=password_hash, role=checked, now=now)
     record_action(
         conn, actor=actor, action="user/create", details=_details(username, ("role", role)), now=now
     )
@@ -182,13 +184,13 @@ def set_role(conn: Connection, *, username: str, role: str, actor: str | None, n
     Raises:
         AccountError: no such user, unknown role, or it would leave no admin.
     """
-    check_role(role)
+    checked = check_role(role)
     user = _existing(conn, username)
-    if role == user.role:
+    if checked == user.role:
         return
-    if role != ADMIN:
+    if checked != ADMIN:
         _keep_an_admin(conn, user)
-    user_store.set_role(conn, username, role)
+    user_store.set_role(conn, username, checked)
     session_store.end_all(conn, user.id)
     record_action(conn, actor=actor, action="user/role", details=_details(username, ("role", role)), now=now)
 

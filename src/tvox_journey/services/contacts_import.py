@@ -17,8 +17,10 @@ from typing import Literal
 
 from sqlalchemy import Connection
 
-from tvox_journey import services
 from tvox_journey.domain.contact import Contact, ContactNumber
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.services import contacts as contact_services
+from tvox_journey.services import recording
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.transfer.contacts_csv import ContactLine, LineProblem, problem
 
@@ -76,13 +78,13 @@ def _unchanged(planned: Planned, stored: Contact) -> bool:
     )  # fmt: skip
 
 
-def plan(conn: Connection, lines: Sequence[ContactLine], policy: services.NumberPolicy) -> ImportResult:
+def plan(conn: Connection, lines: Sequence[ContactLine], policy: NumberPolicy) -> ImportResult:
     """What each line becomes against the contacts stored now; nothing is written."""
     result = ImportResult()
     normalized: list[tuple[ContactLine, list[ContactNumber]]] = []
     for line in lines:
         try:
-            normalized.append((line, services.contact_numbers(line.numbers, policy)))
+            normalized.append((line, contact_services.contact_numbers(line.numbers, policy)))
         except ValueError as error:
             result.problems.append(problem(line.line, "bad_number", error=error))
     owners = contact_store.owners(conn, sorted({n.key for _, numbers in normalized for n in numbers}))
@@ -120,7 +122,7 @@ def plan(conn: Connection, lines: Sequence[ContactLine], policy: services.Number
 
 
 def import_batch(
-    conn: Connection, lines: Sequence[ContactLine], policy: services.NumberPolicy, *, now: datetime
+    conn: Connection, lines: Sequence[ContactLine], policy: NumberPolicy, *, now: datetime
 ) -> ImportResult:
     """Plan and write one batch of lines in the caller's transaction."""
     result = plan(conn, lines, policy)
@@ -153,4 +155,4 @@ def record_import(
         ("unchanged", str(result.count("unchanged"))),
         ("refused", str(len(result.problems))),
     ]
-    return services.record_action(conn, actor=actor, action="contact/import", details=details, now=now)
+    return recording.record_action(conn, actor=actor, action="contact/import", details=details, now=now)

@@ -1,0 +1,114 @@
+"""What SQLite and PostgreSQL do differently, one small function for each difference.
+
+The other store modules, the services and the log follower never ask which
+database they are on: they call these.
+
+- `on_conflict_insert`: the INSERT construct with ON CONFLICT DO NOTHING / DO
+  UPDATE (both databases have them; SQLAlchemy spells them per dialect);
+- `lock_keys`: advisory locks that serialize the folds of the same calls
+  across processes, to the end of the transaction;
+- `migration_lock`: the lock one migrating process holds while the others wait;
+- `notification_scope`, `snapshot`, `one_snapshot`: what following the event
+  log across processes needs (store/changes.py, web/tasks/feed.py);
+- `by_code_point`: text compared by code point.
+
+SQLite has one writer at a time (its write transactions begin IMMEDIATE and
+lock the file), so it needs no locks of its own, commits the log in sequence
+order, and has nothing to listen to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import ColumnElement, Connection, Table, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+InsertFactory = Callable[[Table], postgresql.Insert | sqlite.Insert]
+
+# One statement for all keys, taken in ascending order so two writers cannot deadlock.
+_TRANSACTION_LOCKS = text(
+    "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS keys"
+)
+# The two-key form of PostgreSQL's advisory locks: its key space is apart from the one-key locks of
+# `lock_keys`. The second key is the schema, so databases kept in different schemas of one PostgreSQL
+# database (the test fixtures do that) do not wait for each other.
+_MIGRATION_LOCK = "SELECT pg_advisory_lock(hashtext('tvox-journey migrations'), hashtext(current_schema()))"
+_MIGRATION_UNLOCK = (
+    "SELECT pg_advisory_unlock(hashtext('tvox-journey migrations'), hashtext(current_schema()))"
+)
+
+
+def _postgresql(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def on_conflict_insert(conn: Connection) -> InsertFactory:
+    """The `insert` of the connection's dialect, which has `on_conflict_do_nothing` and
+    `on_conflict_do_update` (SQLAlchemy's generic `insert` has neither).
+
+    It is one of two functions, so statements built with it can be cached by it.
+    """
+    return postgresql.insert if _postgresql(conn) else sqlite.insert
+
+
+def lock_keys(conn: Connection, keys: Iterable[int]) -> None:
+    """Hold an advisory lock on each signed 64-bit key until the transaction ends (PostgreSQL).
+
+    On SQLite `keys` is not even read: the one writer already holds the whole file.
+    """
+    if not _postgresql(conn):
+        return
+    ordered = sorted(set(keys))
+    if ordered:
+        conn.execute(_TRANSACTION_LOCKS, {"keys": ordered})
+
+
+@contextmanager
+def migration_lock(conn: Connection) -> Iterator[None]:
+    """Hold the schema's migration lock (PostgreSQL; SQLite's writers queue on its file lock).
+
+    The lock belongs to the session, so the transactions of the migration commit under it.
+    """
+    if not _postgresql(conn):
+        yield
+        return
+    conn.execute(text(_MIGRATION_LOCK))
+    conn.commit()
+    try:
+        yield
+    finally:
+        conn.rollback()
+        conn.execute(text(_MIGRATION_UNLOCK))
+        conn.commit()
+
+
+def notification_scope(conn: Connection) -> str | None:
+    """What a notification channel is named after: the database and schema (PostgreSQL).
+
+    None on SQLite, which has no LISTEN/NOTIFY (and one writer, in the same file).
+    """
+    if not _postgresql(conn):
+        return None
+    return str(conn.execute(text("SELECT current_database() || '.' || current_schema()")).scalar_one())
+
+
+def snapshot(conn: Connection) -> str | None:
+    """This transaction's snapshot as text (PostgreSQL's `pg_current_snapshot()`): which transactions
+    were still open. None on SQLite, whose one writer commits the log in sequence order."""
+    if not _postgresql(conn):
+        return None
+    return str(conn.execute(text("SELECT pg_current_snapshot()::text")).scalar_one())
+
+
+def one_snapshot(conn: Connection) -> Connection:
+    """`conn`, its transactions reading one snapshot for all their statements: REPEATABLE READ on
+    PostgreSQL (whose default takes one per statement); SQLite's transactions already do."""
+    return conn.execution_options(isolation_level="REPEATABLE READ") if _postgresql(conn) else conn
+
+
+def by_code_point(conn: Connection, column: ColumnElement[str]) -> ColumnElement[str]:
+    """`column` compared and sorted by code point: the "C" collation on PostgreSQL (the database's own
+    may not compare so); SQLite's default collation (BINARY, on UTF-8) already does."""
+    return column.collate("C") if _postgresql(conn) else column
