@@ -269,7 +269,7 @@ def sample_sum(exposition: str, name: str, label: str) -> float:
     return sum(
         float(line.rsplit(" ", 1)[1])
         for line in exposition.splitlines()
-        if line.startswith(name + "{") and label in line
+        if line.startswith((name + "{", name + " ")) and label in line
     )
 
 

@@ -32,10 +32,11 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
 
+from tvox_journey import metrics
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.services.recording import Recorded, record_many
 from tvox_journey.store.errors import StoreUnavailable, is_unavailable, unavailable
-from tvox_journey.store.event_log import LogEntry
+from tvox_journey.store.event_log import LogEntry, LogOutcome
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -150,6 +151,7 @@ class BatchWriter:
             if self._waiting >= self.queue_max:
                 raise StoreUnavailable(f"{self._waiting} writes are already waiting for the database")
             self._waiting += 1
+            metrics.WRITER_QUEUE.set(self._waiting)
         job.future.add_done_callback(_retrieve)
         self._queue.put(job)
 
@@ -216,6 +218,7 @@ class BatchWriter:
         """Mark the batch started; returns the jobs to run (abandoned changes are dropped)."""
         with self._lock:
             self._waiting -= len(batch)
+            metrics.WRITER_QUEUE.set(self._waiting)
             for job in batch:
                 job.started = True
             abandoned = [job for job in batch if job.abandoned]
@@ -242,6 +245,7 @@ class BatchWriter:
                 self._begin(conn)
                 _run_jobs(conn, batch)
             _committed(batch)
+            metrics.WRITER_BATCH.observe(len(batch))
             return
         except BaseException as error:
             if len(batch) == 1 or is_unavailable(error):
@@ -290,6 +294,13 @@ def _same_policy(jobs: Sequence[_AnyJob]) -> list[_Record]:
 
 
 def _committed(jobs: Sequence[_Job[Any]]) -> None:
+    folded: set[str] = set()
+    for job in jobs:
+        if isinstance(job, _Record) and job.result is not None:
+            metrics.EVENTS.labels(job.result.outcome).inc()
+            if job.result.outcome is LogOutcome.ACCEPTED and job.result.call_id:
+                folded.add(job.result.call_id)
+    metrics.FOLDED.inc(len(folded))
     for job in jobs:
         if job.abandoned and not job.late:
             log.warning("a write committed after its request was answered 503 (%s)", job.result)

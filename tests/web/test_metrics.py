@@ -57,6 +57,10 @@ def test_requests_and_events_are_counted_by_route_and_status(metered: TestClient
     assert grew(f'{route},status="200"') == 2
     assert grew(f'{route},status="422"') == 1
     assert grew('channel="webhook"', "tvox_journey_request_duration_seconds_count") == 3
+    events = "tvox_journey_events_total"
+    assert [grew(f'outcome="{o}"', events) for o in ("accepted", "duplicate", "rejected")] == [1, 1, 1]
+    assert grew("", "tvox_journey_interactions_folded_total") == 1
+    assert grew("", "tvox_journey_writer_batch_size_count") >= 3
     assert "tvox_journey_writer_queue_depth" in after and "tvox_journey_live_streams" in after
 
 

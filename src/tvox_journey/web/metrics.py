@@ -38,7 +38,6 @@ def prometheus_metrics(request: Request, resources: ResourcesDep) -> Response:
         raise HTTPException(404, "not found")
     if not _allowed(request, token, settings.metrics_networks):
         raise HTTPException(403, "metrics: a bearer token or an allowed address is required")
-    metrics.WRITER_QUEUE.set(resources.writer.health().waiting)
     body, content_type = metrics.exposition()
     return Response(body, media_type=content_type)
 
