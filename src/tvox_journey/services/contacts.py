@@ -121,3 +121,13 @@ def clear_journey(conn: Connection, contact: Contact, *, actor: str | None, now:
 def find_contact_for_number(conn: Connection, raw: str, policy: NumberPolicy) -> list[Contact]:
     key = policy.key(raw)
     return contact_store.with_number(conn, key) if key else []
+
+
+def search_contacts(
+    conn: Connection, q: str | None, policy: NumberPolicy, *, limit: int, offset: int = 0
+) -> list[Contact]:
+    """Contacts by name, surname or company, or by a number in any format (`q` with a digit): the one
+    search behind the contacts page and the API."""
+    number_key = policy.key(q) if q and any(c.isdigit() for c in q) else None
+    text = None if number_key else q
+    return contact_store.search(conn, text=text, number_key=number_key, limit=limit, offset=offset)

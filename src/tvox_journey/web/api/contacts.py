@@ -45,10 +45,8 @@ def list_contacts(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ContactOut]:
     """Contacts, searched by name or by a number in any format."""
-    number_key = resources.policy.key(q) if q and any(c.isdigit() for c in q) else None
-    text = None if number_key else q
     with resources.db.read.connect() as conn:
-        found = contact_store.search(conn, text=text, number_key=number_key, limit=limit, offset=offset)
+        found = contact_services.search_contacts(conn, q, resources.policy, limit=limit, offset=offset)
     return [contact_out(c) for c in found]
 
 

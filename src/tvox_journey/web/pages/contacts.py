@@ -57,10 +57,8 @@ class ContactForm:
 
 
 def search_contacts(conn: Connection, resources: Resources, q: str | None, offset: int) -> list[Contact]:
-    """By name, surname or company, or by a number in any format (as the API does)."""
-    number_key = resources.policy.key(q) if q and any(c.isdigit() for c in q) else None
-    text = None if number_key else q
-    return contact_store.search(conn, text=text, number_key=number_key, limit=PAGE_SIZE + 1, offset=offset)
+    """A page of the search, and one more to tell whether there is a next page."""
+    return contact_services.search_contacts(conn, q, resources.policy, limit=PAGE_SIZE + 1, offset=offset)
 
 
 @router.get("/contacts")
