@@ -135,6 +135,6 @@ def test_stray_paths_get_a_guess() -> None:
     ).strays}  # fmt: skip
     assert "unknown type or event" in strays["/tvox/events/fax/ring"].guess
     assert "a tutorial Uri, but the native layout is checked" in strays["/service/ring.php"].guess
-    assert "the checked configuration does not have (--types" in strays["/tvox/events/outbound/new"].guess
+    assert "the checked configuration does not have (a type not among those checked" in strays["/tvox/events/outbound/new"].guess
     assert strays["/ring.php"].guess.startswith("TVox requests at an unknown Uri")
     assert {s.level for s in strays.values()} == {"warn"}

@@ -68,19 +68,21 @@ TEXT: dict[str, dict[Language, str]] = {
     },
     "stray_tutorial": {
         "it": "un Uri del tutorial, ma si controlla il layout native: in TVox c'è ancora un web service "
-        "del tutorial (toglierlo, o controllare con --layout tutorial o auto)",
+        "del tutorial (toglierlo, o controllare anche il layout tutorial: layout auto o tutorial)",
         "en": "a tutorial Uri, but the native layout is checked: TVox still has a tutorial web service "
-        "(remove it, or check with --layout tutorial or auto)",
+        "(remove it, or check the tutorial layout too: layout auto or tutorial)",
     },
     "stray_native": {
-        "it": "un Uri native, ma si controlla il layout tutorial (controllare con --layout native o auto)",
-        "en": "a native Uri, but the tutorial layout is checked (check with --layout native or auto)",
+        "it": "un Uri native, ma si controlla il layout tutorial (controllare anche il layout native: layout "
+        "auto o native)",
+        "en": "a native Uri, but the tutorial layout is checked (check the native layout too: layout auto or "
+        "native)",
     },
     "stray_native_other": {
-        "it": "un Uri native che la configurazione controllata non prevede (--types, o un Uri diverso da "
-        "quelli di tvox-config)",
-        "en": "a native Uri the checked configuration does not have (--types, or a Uri other than "
-        "tvox-config's)",
+        "it": "un Uri native che la configurazione controllata non prevede (un tipo non tra quelli "
+        "controllati, o un Uri diverso da quelli di tvox-config)",
+        "en": "a native Uri the checked configuration does not have (a type not among those checked, or a "
+        "Uri other than tvox-config's)",
     },
     "stray_native_unknown": {
         "it": "un Uri native con un tipo o un evento sconosciuto: confrontarlo con quelli di tvox-config",
