@@ -87,6 +87,20 @@ def test_a_missing_and_a_misspelled_variable_make_their_rows_incomplete_and_the_
     assert MISSPELLED_TEXT[layout, lang] in text_of(row_html(page, MISSPELLED_ROUTE[layout]))
 
 
+def test_an_event_row_left_out_of_the_inbound_web_service_makes_it_incomplete(client: TestClient) -> None:
+    requests = [
+        r for r in played(printed("native")) if (r.event.call_type, r.event.action) != ("inbound", "new")
+    ]
+    send(client, requests)
+    page = status_page(client, "?layout=native&lang=en")
+    found = statuses(page)
+    assert found.pop("tvox/events") == "incomplete"
+    assert set(found.values()) == {"working"}
+    assert "no «Nuova chiamata» (Inbound) event among the newest 2 requests" in text_of(
+        row_html(page, "tvox/events")
+    )
+
+
 def test_auto_shows_the_layouts_the_event_log_shows(client: TestClient) -> None:
     assert set(statuses(status_page(client))) == routes_printed("native")  # nothing yet: native
     send(client, played(printed("tutorial"))[:1])

@@ -149,6 +149,21 @@ def _native_groups(event: OccEvent) -> list[tuple[str, ...]]:
     return groups
 
 
+def _event_problems(expected: _Expected, seen: _Merged, say: Say) -> list[Problem]:
+    """On a URI that takes several kinds of event (the native Inbound web service): the kinds that never
+    arrive while others do, among the sampled requests."""
+    rows: dict[tuple[str, str], OccEvent] = {}
+    for event in (e for s in expected.services for e in s.events):
+        rows.setdefault((event.call_type, event.action), event)
+    if len(rows) < 2 or not seen.kinds:
+        return []
+    return [
+        Problem("event_missing", WARN, say("event_missing", type=e.type, event=e.event, count=seen.sampled))
+        for kind, e in rows.items()
+        if kind not in seen.kinds
+    ]
+
+
 def _variable_problems(
     expected: _Expected, mapping: Mapping[str, str], seen: _Merged, say: Say
 ) -> list[Problem]:
@@ -202,6 +217,7 @@ class _Merged:
     names: frozenset[str] = frozenset()
     filled: frozenset[str] = frozenset()
     delays: list[float] = field(default_factory=list)
+    kinds: set[tuple[str, str]] = field(default_factory=set)
 
     def add(self, seen: Seen) -> None:
         self.paths.append(seen.path)
@@ -224,6 +240,7 @@ class _Merged:
         self.names |= seen.names
         self.filled |= seen.filled
         self.delays.extend(seen.delays)
+        self.kinds |= seen.kinds
 
     @property
     def last_unrecognized_at(self) -> datetime | None:
@@ -248,7 +265,7 @@ def _newest(a: datetime | None, b: datetime | None) -> datetime | None:
 
 def _row(expected: _Expected, mappings: Mappings, seen: _Merged, observed: Observed, say: Say) -> ServiceRow:
     mapping = mappings.for_route(expected.route if expected.tutorial else NATIVE_ROUTE)
-    problems = _variable_problems(expected, mapping, seen, say)
+    problems = _variable_problems(expected, mapping, seen, say) + _event_problems(expected, seen, say)
     if seen.unrecognized_last is not None:
         message = say(
             "unrecognized",

@@ -55,6 +55,8 @@ class Seen(Protocol):
     @property
     def delays(self) -> Sequence[float]: ...
     @property
+    def kinds(self) -> frozenset[tuple[str, str]]: ...
+    @property
     def last_at(self) -> datetime | None: ...
 
 
@@ -75,7 +77,7 @@ class Observed(Protocol):
 class Problem:
     """One thing to fix on a route, with the variable it is about."""
 
-    kind: str  # missing | empty | unread | unrecognized | refused_earlier | clock
+    kind: str  # missing | empty | unread | event_missing | unrecognized | refused_earlier | clock
     level: str
     message: str
     variable: str | None = None  # the TVox variable ("Variabile evento di notifica")

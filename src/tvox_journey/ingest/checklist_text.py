@@ -38,6 +38,12 @@ TEXT: dict[str, dict[Language, str]] = {
         "en": "`{name}` arrives but nothing reads it: map it to a TVox variable (the /mappings page or "
         "the mapping file) or remove it from the OCC",
     },
+    "event_missing": {
+        "it": "nessun evento «{event}» ({type}) tra le ultime {count} richieste: in questo web service "
+        "manca la riga evento Tipo: {type}, Evento: {event}?",
+        "en": "no «{event}» ({type}) event among the newest {count} requests: does this web service lack "
+        "the event row Tipo: {type}, Evento: {event}?",
+    },
     "unrecognized": {
         "it": "{events} con un valore di `event` sconosciuto ({reason}): dare loro un web service con "
         "l'evento nell'Uri (docs/assumptions.md)",

@@ -5,7 +5,8 @@ primary key bounds the scan whatever the log's size) and reads the parameters of
 `sample_rows` of them per path. Per path it counts accepted events, duplicates, unrecognized events
 and refusals (a counted refusal row stands for several requests, store/refused.py), in the scan and
 since a given instant, and gives the newest refusal's status and reason, the parameter names
-the sampled requests carried (and which of them ever carried a value), and, for the sampled requests
+the sampled requests carried (and which of them ever carried a value), the type and action of the
+sampled events, and, for the sampled requests
 accepted since another instant, the delay between the event's time (TVox's `dateISO`) and the
 request's arrival. Rows of test calls (domain/trial_call.py) are skipped.
 
@@ -71,6 +72,7 @@ class PathTraffic:
     # Seconds from the event's time to its arrival, for the sampled requests accepted since `delays_since`
     # (negative: the event is dated after it arrived).
     delays: tuple[float, ...] = ()
+    kinds: frozenset[tuple[str, str]] = field(default_factory=frozenset)  # (type, action) of sampled events
 
     @property
     def last_at(self) -> datetime | None:
@@ -101,6 +103,7 @@ class _Path:
     last_refusal: tuple[datetime, int, str | None] | None = None
     last_unrecognized: tuple[datetime, str | None] | None = None
     delays: list[float] = field(default_factory=list)
+    kinds: set[tuple[str, str]] = field(default_factory=set)
 
     def traffic(self) -> PathTraffic:
         def count(outcome: str) -> tuple[int, int, datetime | None]:
@@ -128,6 +131,7 @@ class _Path:
             filled=frozenset(self.filled),
             refused_names=frozenset(self.refused_names),
             delays=tuple(self.delays),
+            kinds=frozenset(self.kinds),
         )
 
 
@@ -148,9 +152,20 @@ def _event_time(event: Any) -> datetime | None:
         return None
 
 
+def _kind(event: Any) -> tuple[str, str] | None:
+    """The (type, action) of a stored event."""
+    try:
+        kind = (event["call_type"], event["action"])
+    except (TypeError, KeyError):
+        return None
+    return kind if all(isinstance(k, str) for k in kind) else None
+
+
 def _sample(path: _Path, row: Any, delays_since: datetime | None) -> None:
     at = _utc(row.last_seen_at) or _utc(row.received_at)
     assert at is not None
+    if row.outcome in (_ACCEPTED, _DUPLICATE) and (kind := _kind(row.event)) is not None:
+        path.kinds.add(kind)
     if delays_since is not None and row.outcome in (_ACCEPTED, _UNRECOGNIZED) and at >= delays_since:
         occurred = _event_time(row.event)
         if occurred is not None:
