@@ -216,7 +216,7 @@ def _run(request: Request, resources: Resources, value: str | None) -> setup_tri
     if not 0 < int(value) <= MAX_RUN:
         return None
     run = int(value)
-    found = setup_trial.trials(request.app).runs.get(run)
+    found = setup_trial.find_run(request.app, run)
     if found is not None:
         return found
     with resources.db.read.connect() as conn:

@@ -133,6 +133,12 @@ def trials(app: FastAPI) -> Trials:
     return found
 
 
+def find_run(app: FastAPI, run: int) -> TrialRun | None:
+    """A test call this process played (or plays), if it remembers it."""
+    found: Trials | None = getattr(app.state, "setup_trials", None)
+    return found.runs.get(run) if found is not None else None
+
+
 def client_address(networks: list[str]) -> str:
     """The address the test call comes from: loopback, unless the allowed networks leave it out."""
     loopback = ip_address("127.0.0.1")
