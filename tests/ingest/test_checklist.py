@@ -135,6 +135,27 @@ def test_stray_paths_get_a_guess() -> None:
     ).strays}  # fmt: skip
     assert "unknown type or event" in strays["/tvox/events/fax/ring"].guess
     assert "a tutorial Uri, but the native layout is checked" in strays["/service/ring.php"].guess
-    assert "the checked configuration does not have (--types" in strays["/tvox/events/outbound/new"].guess
+    assert (
+        "the checked configuration does not have (a type not among those checked"
+        in strays["/tvox/events/outbound/new"].guess
+    )
     assert strays["/ring.php"].guess.startswith("TVox requests at an unknown Uri")
     assert {s.level for s in strays.values()} == {"warn"}
+
+
+def test_an_event_of_a_web_service_with_several_that_never_arrives_makes_it_incomplete() -> None:
+    names = frozenset({"dateISO", "id", "clid", "eventtype", "event", "userdnis", "dnis"})
+    seen = PathTraffic("/tvox/events", accepted=4, accepted_recent=4, last_accepted_at=NOW, sampled=4,
+                       names=names, filled=names,
+                       kinds=frozenset({("inbound", "answer"), ("inbound", "hangup")}))  # fmt: skip
+    inbound = row(checklist(seen), "/tvox/events")
+    assert (inbound.status, inbound.level) == ("incomplete", "warn")
+    assert [p.kind for p in inbound.problems] == ["event_missing"]
+    assert inbound.problems[0].message == (
+        "no «Nuova chiamata» (Inbound) event among the newest 4 requests: does this web service lack the "
+        "event row Tipo: Inbound, Evento: Nuova chiamata?"
+    )
+    every = frozenset({("inbound", "new"), ("inbound", "answer"), ("inbound", "hangup")})
+    whole = PathTraffic("/tvox/events", accepted=3, last_accepted_at=NOW, sampled=3, names=names,
+                        filled=names, kinds=every)  # fmt: skip
+    assert row(checklist(whole), "/tvox/events").status == "working"

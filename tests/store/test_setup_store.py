@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
+from tvox_journey.domain.trial_call import trial_call_id
+from tvox_journey.sim import wire_time
 from tvox_journey.store import event_log, refused
 from tvox_journey.store.engine import Database, make_database
 from tvox_journey.store.event_log import LogEntry, LogOutcome
@@ -105,3 +108,43 @@ def test_user_actions_are_not_traffic(db: Database) -> None:
 def test_bounds_must_be_positive(db: Database) -> None:
     with db.read.connect() as conn, pytest.raises(ValueError, match="positive"):
         read_traffic(conn, since=SINCE, scan_rows=0)
+
+
+RING = "/service/ring"
+
+
+def with_event(entry: LogEntry, call_id: str, occurred: datetime) -> LogEntry:
+    event = CallEvent(
+        call_id, CallType.SERVICE, Action.RING, Instant(occurred, wire_time(occurred)), "0452224600"
+    )
+    return replace(entry, event=event)
+
+
+def test_delays_are_from_the_events_time_to_its_arrival_for_the_requests_since_delays_since(
+    db: Database,
+) -> None:
+    with db.write.begin() as conn:
+        entries = [
+            # received before delays_since: not measured
+            with_event(
+                accepted(RING, NOW - timedelta(hours=2), [("callId", "1")]), "1", NOW - timedelta(hours=3)
+            ),
+            with_event(accepted(RING, NOW, [("callId", "2")]), "2", NOW - timedelta(seconds=2)),
+            with_event(accepted(RING, NOW, [("callId", "3")]), "3", NOW + timedelta(seconds=5)),
+        ]
+        event_log.append_new(conn, entries)
+    with db.read.connect() as conn:
+        (ring,) = read_traffic(conn, since=SINCE, delays_since=NOW - timedelta(hours=1)).paths
+        (unmeasured,) = read_traffic(conn, since=SINCE).paths
+    assert sorted(ring.delays) == [-5.0, 2.0]
+    assert unmeasured.delays == ()
+
+
+def test_rows_of_test_calls_are_not_traffic(db: Database) -> None:
+    test_call = trial_call_id(1_800_000_000, 7)
+    with db.write.begin() as conn:
+        event_log.append_new(
+            conn, [with_event(accepted("/service/ring", NOW, [("callId", test_call)]), test_call, NOW)]
+        )
+    with db.read.connect() as conn:
+        assert read_traffic(conn, since=SINCE).paths == ()

@@ -32,33 +32,13 @@ from tvox_journey.cli.doctor_checks import (
 )
 from tvox_journey.cli.doctor_text import say
 from tvox_journey.cli.options import DatabaseOption
-from tvox_journey.ingest.checklist import WINDOW, build_checklist
+from tvox_journey.ingest.checklist import WINDOW, build_checklist, chosen_layouts, configurations
 from tvox_journey.ingest.checklist_model import FAIL, INFO, OK, WARN, Checklist, worst
 from tvox_journey.ingest.checklist_text import Language, sayer
-from tvox_journey.ingest.contract import TUTORIAL_ROUTES
-from tvox_journey.ingest.mapping import Mappings, route_of
-from tvox_journey.ingest.native import NATIVE_ROUTE, NATIVE_TYPES
-from tvox_journey.ingest.occ import OccConfiguration, occ_configuration
+from tvox_journey.ingest.native import NATIVE_TYPES
 from tvox_journey.store.setup import Traffic
 
 LABELS = {"ok": "OK", "info": "INFO", "warn": "WARN", "fail": "FAIL"}
-
-
-def chosen_layouts(layout: str, traffic: Traffic) -> list[str]:
-    """The layouts to check: the one asked for, or (auto) those the event log shows, native by default."""
-    if layout != "auto":
-        return [layout]
-    routes = [route for p in traffic.paths if (route := route_of(p.path)) is not None]
-    tutorial = any(r in TUTORIAL_ROUTES for r in routes)
-    native = any(r.startswith(NATIVE_ROUTE) for r in routes)
-    return ["native"] * (native or not tutorial) + ["tutorial"] * tutorial
-
-
-def configurations(
-    layouts: list[str], mappings: Mappings, types: frozenset[str] | None
-) -> list[OccConfiguration]:
-    """What `tvox-config` prints for these layouts (the URIs as paths: the host does not matter here)."""
-    return [occ_configuration(mappings, base_url="", layout=layout, types=types) for layout in layouts]
 
 
 @dataclass(frozen=True)
@@ -98,7 +78,7 @@ def examine(
     settings = loaded.settings
     now = datetime.now(UTC)
     checks = settings_checks(loaded, language)
-    database, facts = database_checks(settings, now - WINDOW, language)
+    database, facts = database_checks(settings, now, language)
     mapping, mappings = mapping_checks(loaded, facts.rows if facts else None, language)
     traffic = facts.traffic if facts is not None else None
     checklist = None

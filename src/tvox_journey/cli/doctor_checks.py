@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from tvox_journey.cli.doctor_text import say
+from tvox_journey.ingest.checklist import TIMING_WINDOW, WINDOW
 from tvox_journey.ingest.checklist_model import FAIL, INFO, OK, WARN
 from tvox_journey.ingest.checklist_text import Language
 from tvox_journey.ingest.mapping import MappingFileError, Mappings, Table, read_mapping_file
@@ -130,7 +131,7 @@ def _bounded(work: Callable[[], T], seconds: float) -> T:
         raise TimeoutError(f"no answer within {seconds:g} s") from None
 
 
-def _read_facts(conn: Connection, since: datetime) -> DatabaseFacts:
+def _read_facts(conn: Connection, now: datetime) -> DatabaseFacts:
     conn.execute(text("SELECT 1"))
     conn.rollback()
     state = schema_state(conn)
@@ -140,7 +141,7 @@ def _read_facts(conn: Connection, since: datetime) -> DatabaseFacts:
         with conn.begin():
             stored = app_keys.stored(conn, SECRET_KEY_NAME) is not None
             rows = mapping_store.all_rows(conn)
-            traffic = read_traffic(conn, since=since)
+            traffic = read_traffic(conn, since=now - WINDOW, delays_since=now - TIMING_WINDOW)
     except SQLAlchemyError as error:
         return DatabaseFacts(state, None, None, None, _first_line(error))
     return DatabaseFacts(state, stored, rows, traffic)
@@ -156,9 +157,10 @@ def redacted(url: str) -> str:
 
 
 def database_checks(
-    settings: Settings, since: datetime, language: Language
+    settings: Settings, now: datetime, language: Language
 ) -> tuple[list[Check], DatabaseFacts | None]:
-    """Whether the database answers (in bounded time) and is at the newest revision; its facts if so."""
+    """Whether the database answers (in bounded time) and is at the newest revision; its facts (the event
+    log's traffic of the 24 hours before `now`) if so."""
     url = settings.database_url
     title = say(language, "database")
     parsed = make_url(url)
@@ -196,7 +198,7 @@ def database_checks(
         ], None
     reads = settings.db_statement_timeout * 4 + settings.sqlite_busy_timeout
     try:
-        facts = _bounded(lambda: _read_facts(conn, since), reads)
+        facts = _bounded(lambda: _read_facts(conn, now), reads)
     except (SQLAlchemyError, OSError, TimeoutError) as error:
         return [
             Check(

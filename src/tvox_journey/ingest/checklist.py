@@ -11,15 +11,17 @@ that this module imports `domain` and `ingest` only). Each configured route gets
   an unknown `event` value arrives, or a parameter arrives that nothing reads (a typo in the OCC);
 - failing: the newest request was refused (wrong credentials, an address not allowed, a 422...).
 
-Requests on paths that match no configured route are listed with a guess of what they are.
-`tvox-journey doctor` prints the checklist; its texts are Italian or English (`checklist_text`).
+Requests on paths that match no configured route are listed with a guess of what they are, and each
+route's delays from TVox's event time to the arrival here are summed up, with a warning when they point
+at a clock or a time zone set wrong (`checklist_timing`). `tvox-journey doctor` prints the checklist and
+the /setup page shows it; its texts are Italian or English (`checklist_text`).
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 from tvox_journey.domain.events import CallType
@@ -42,18 +44,58 @@ from tvox_journey.ingest.checklist_model import (
     worst,
 )
 from tvox_journey.ingest.checklist_text import Language, Say, refusal_fix, sayer
+from tvox_journey.ingest.checklist_timing import route_timing
 from tvox_journey.ingest.contract import TUTORIAL_ROUTES
 from tvox_journey.ingest.mapping import Mappings, route_of
 from tvox_journey.ingest.native import NATIVE_ROUTE, URI_EVENT, URI_TYPE
 from tvox_journey.ingest.native import is_known_variable as known
-from tvox_journey.ingest.occ import OccConfiguration, OccEvent, Variable, WebService
+from tvox_journey.ingest.occ import OccConfiguration, OccEvent, Variable, WebService, occ_configuration
 from tvox_journey.ingest.parse import number_variables
 
 WINDOW = timedelta(hours=24)  # "recent": the counts and the age of the last request
+TIMING_WINDOW = timedelta(hours=1)  # the delays from TVox's event time to the arrival here
+LAYOUTS = ("native", "tutorial")
 # Without these no event can be placed in a call: a request lacking them is refused (422), so they are
 # never "missing" from accepted requests.
 _CALL_ID_AND_TIME = frozenset({"dateISO", "dateYMDms", "idlastcall", "id", "uniqueid"})
 _WITH_SERVICE = frozenset({CallType.SERVICE, CallType.ANSWER_SERVICE})
+_NOT_INCOMPLETE = frozenset({"refused_earlier", "clock"})  # worth a look, but the events arrive whole
+
+
+def chosen_layouts(layout: str, observed: Observed) -> list[str]:
+    """The layouts to check: the one asked for, or (auto) those the event log shows, native by default."""
+    if layout in LAYOUTS:
+        return [layout]
+    routes = [route for p in observed.paths if (route := route_of(p.path)) is not None]
+    tutorial = any(r in TUTORIAL_ROUTES for r in routes)
+    native = any(r.startswith(NATIVE_ROUTE) for r in routes)
+    return ["native"] * (native or not tutorial) + ["tutorial"] * tutorial
+
+
+def configurations(
+    layouts: Sequence[str],
+    mappings: Mappings,
+    types: frozenset[str] | None,
+    *,
+    base_url: str = "",
+    method: str = "GET",
+    username: str | None = None,
+    password: str | None = None,
+) -> list[OccConfiguration]:
+    """What `tvox-config` prints for these layouts (by default the URIs as paths: the host does not matter
+    to the checklist)."""
+    return [
+        occ_configuration(
+            mappings,
+            base_url=base_url,
+            layout=layout,
+            types=types,
+            method=method,
+            username=username,
+            password=password,
+        )  # fmt: skip
+        for layout in layouts
+    ]
 
 
 @dataclass(frozen=True)
@@ -105,6 +147,21 @@ def _native_groups(event: OccEvent) -> list[tuple[str, ...]]:
     if call_type is CallType.TRANSFER:
         groups.append(("userdnis",))
     return groups
+
+
+def _event_problems(expected: _Expected, seen: _Merged, say: Say) -> list[Problem]:
+    """On a URI that takes several kinds of event (the native Inbound web service): the kinds that never
+    arrive while others do, among the sampled requests."""
+    rows: dict[tuple[str, str], OccEvent] = {}
+    for event in (e for s in expected.services for e in s.events):
+        rows.setdefault((event.call_type, event.action), event)
+    if len(rows) < 2 or not seen.kinds:
+        return []
+    return [
+        Problem("event_missing", WARN, say("event_missing", type=e.type, event=e.event, count=seen.sampled))
+        for kind, e in rows.items()
+        if kind not in seen.kinds
+    ]
 
 
 def _variable_problems(
@@ -159,6 +216,8 @@ class _Merged:
     sampled: int = 0
     names: frozenset[str] = frozenset()
     filled: frozenset[str] = frozenset()
+    delays: list[float] = field(default_factory=list)
+    kinds: set[tuple[str, str]] = field(default_factory=set)
 
     def add(self, seen: Seen) -> None:
         self.paths.append(seen.path)
@@ -180,6 +239,8 @@ class _Merged:
         self.sampled += seen.sampled
         self.names |= seen.names
         self.filled |= seen.filled
+        self.delays.extend(seen.delays)
+        self.kinds |= seen.kinds
 
     @property
     def last_unrecognized_at(self) -> datetime | None:
@@ -204,7 +265,7 @@ def _newest(a: datetime | None, b: datetime | None) -> datetime | None:
 
 def _row(expected: _Expected, mappings: Mappings, seen: _Merged, observed: Observed, say: Say) -> ServiceRow:
     mapping = mappings.for_route(expected.route if expected.tutorial else NATIVE_ROUTE)
-    problems = _variable_problems(expected, mapping, seen, say)
+    problems = _variable_problems(expected, mapping, seen, say) + _event_problems(expected, seen, say)
     if seen.unrecognized_last is not None:
         message = say(
             "unrecognized",
@@ -212,6 +273,9 @@ def _row(expected: _Expected, mappings: Mappings, seen: _Merged, observed: Obser
             reason=seen.unrecognized_last[1] or "",
         )
         problems.append(Problem("unrecognized", WARN, message))
+    timing = route_timing(seen.delays, say)
+    if timing is not None and timing.kind is not None:
+        problems.append(Problem("clock", timing.level, timing.message))
     refused_at, refused_status, refused_reason = seen.refused_last or (None, None, None)
     if seen.last_ok_at is None and refused_at is None:
         status, level = WAITING, INFO
@@ -231,7 +295,7 @@ def _row(expected: _Expected, mappings: Mappings, seen: _Merged, observed: Obser
                 status=refused_status, reason=refused_reason or "",
             )  # fmt: skip
             problems.append(Problem("refused_earlier", WARN, message))
-        status = INCOMPLETE if any(p.kind != "refused_earlier" for p in problems) else WORKING
+        status = INCOMPLETE if any(p.kind not in _NOT_INCOMPLETE for p in problems) else WORKING
         level = worst([p.level for p in problems])
     return ServiceRow(
         route=expected.route,
@@ -249,6 +313,7 @@ def _row(expected: _Expected, mappings: Mappings, seen: _Merged, observed: Obser
         last_refused_at=refused_at,
         last_refused_status=refused_status,
         last_refused_reason=refused_reason,
+        timing=timing,
     )
 
 

@@ -53,6 +53,10 @@ class Seen(Protocol):
     @property
     def refused_names(self) -> frozenset[str]: ...
     @property
+    def delays(self) -> Sequence[float]: ...
+    @property
+    def kinds(self) -> frozenset[tuple[str, str]]: ...
+    @property
     def last_at(self) -> datetime | None: ...
 
 
@@ -73,11 +77,24 @@ class Observed(Protocol):
 class Problem:
     """One thing to fix on a route, with the variable it is about."""
 
-    kind: str  # missing | empty | unread | unrecognized | refused_earlier
+    kind: str  # missing | empty | unread | event_missing | unrecognized | refused_earlier | clock
     level: str
     message: str
     variable: str | None = None  # the TVox variable ("Variabile evento di notifica")
     name: str | None = None  # the name it is (or should be) sent as ("Variabile web service")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long TVox's events take to arrive on a route: from the event's time (`dateISO`) to its arrival
+    here, over the sampled requests of the last hour (ingest/checklist_timing.py)."""
+
+    count: int  # requests measured
+    p50: float  # seconds
+    p95: float
+    level: str  # ok | info | warn
+    kind: str | None  # None | negative | offset | zone | old: what the delays suggest
+    message: str  # the delays, and what they suggest
 
 
 @dataclass(frozen=True)
@@ -99,6 +116,7 @@ class ServiceRow:
     last_refused_at: datetime | None
     last_refused_status: int | None
     last_refused_reason: str | None
+    timing: Timing | None = None  # None: nothing accepted in the last hour among the sampled requests
 
 
 @dataclass(frozen=True)

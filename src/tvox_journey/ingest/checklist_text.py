@@ -38,6 +38,12 @@ TEXT: dict[str, dict[Language, str]] = {
         "en": "`{name}` arrives but nothing reads it: map it to a TVox variable (the /mappings page or "
         "the mapping file) or remove it from the OCC",
     },
+    "event_missing": {
+        "it": "nessun evento «{event}» ({type}) tra le ultime {count} richieste: in questo web service "
+        "manca la riga evento Tipo: {type}, Evento: {event}?",
+        "en": "no «{event}» ({type}) event among the newest {count} requests: does this web service lack "
+        "the event row Tipo: {type}, Evento: {event}?",
+    },
     "unrecognized": {
         "it": "{events} con un valore di `event` sconosciuto ({reason}): dare loro un web service con "
         "l'evento nell'Uri (docs/assumptions.md)",
@@ -68,19 +74,21 @@ TEXT: dict[str, dict[Language, str]] = {
     },
     "stray_tutorial": {
         "it": "un Uri del tutorial, ma si controlla il layout native: in TVox c'è ancora un web service "
-        "del tutorial (toglierlo, o controllare con --layout tutorial o auto)",
+        "del tutorial (toglierlo, o controllare anche il layout tutorial: layout auto o tutorial)",
         "en": "a tutorial Uri, but the native layout is checked: TVox still has a tutorial web service "
-        "(remove it, or check with --layout tutorial or auto)",
+        "(remove it, or check the tutorial layout too: layout auto or tutorial)",
     },
     "stray_native": {
-        "it": "un Uri native, ma si controlla il layout tutorial (controllare con --layout native o auto)",
-        "en": "a native Uri, but the tutorial layout is checked (check with --layout native or auto)",
+        "it": "un Uri native, ma si controlla il layout tutorial (controllare anche il layout native: layout "
+        "auto o native)",
+        "en": "a native Uri, but the tutorial layout is checked (check the native layout too: layout auto or "
+        "native)",
     },
     "stray_native_other": {
-        "it": "un Uri native che la configurazione controllata non prevede (--types, o un Uri diverso da "
-        "quelli di tvox-config)",
-        "en": "a native Uri the checked configuration does not have (--types, or a Uri other than "
-        "tvox-config's)",
+        "it": "un Uri native che la configurazione controllata non prevede (un tipo non tra quelli "
+        "controllati, o un Uri diverso da quelli di tvox-config)",
+        "en": "a native Uri the checked configuration does not have (a type not among those checked, or a "
+        "Uri other than tvox-config's)",
     },
     "stray_native_unknown": {
         "it": "un Uri native con un tipo o un evento sconosciuto: confrontarlo con quelli di tvox-config",
@@ -131,6 +139,34 @@ TEXT: dict[str, dict[Language, str]] = {
         "TVOX_JOURNEY_MAX_PARAMS or TVOX_JOURNEY_MAX_QUERY_BYTES",
     },
     "fix_other": {"it": "Vedere il Registro eventi (/log)", "en": "See the event log (/log)"},
+    # Delays from the event's time to its arrival (checklist_timing.py).
+    "timing": {
+        "it": "ritardo tra l'ora dell'evento e l'arrivo: p50 {p50}, p95 {p95} ({requests} nell'ultima ora)",
+        "en": "delay from the event's time to its arrival: p50 {p50}, p95 {p95} "
+        "({requests} in the last hour)",
+    },
+    "timing_negative": {
+        "it": "ritardi negativi: l'orologio di TVox è avanti di circa {offset} rispetto a questo server; "
+        "sincronizzare entrambi (NTP)",
+        "en": "negative delays: TVox's clock is about {offset} ahead of this server's; "
+        "synchronize both (NTP)",
+    },
+    "timing_offset": {
+        "it": "un ritardo costante di circa {offset}: gli orologi di TVox e di questo server non coincidono; "
+        "sincronizzare entrambi (NTP)",
+        "en": "a constant delay of about {offset}: the clocks of TVox and this server differ; "
+        "synchronize both (NTP)",
+    },
+    "timing_zone": {
+        "it": "uno scarto costante di circa {offset}: un fuso orario sbagliato da una parte (l'ora del "
+        "server TVox, o TVOX_JOURNEY_TVOX_TIMEZONE se TVox manda dateYMDms)",
+        "en": "a constant offset of about {offset}: a time zone set wrong on one side (the TVox server's "
+        "clock, or TVOX_JOURNEY_TVOX_TIMEZONE when TVox sends dateYMDms)",
+    },
+    "timing_old": {
+        "it": "eventi di circa {offset} fa: traffico vecchio riprodotto, o l'orologio di TVox è sbagliato",
+        "en": "events from about {offset} ago: old traffic replayed, or TVox's clock is wrong",
+    },
 }
 
 # Counted nouns: (one, several).
@@ -138,6 +174,7 @@ NOUNS: dict[str, dict[Language, tuple[str, str]]] = {
     "refused": {"it": ("{n} rifiutata", "{n} rifiutate"), "en": ("{n} refused", "{n} refused")},
     "requests": {"it": ("{n} richiesta", "{n} richieste"), "en": ("{n} request", "{n} requests")},
     "events": {"it": ("{n} evento", "{n} eventi"), "en": ("{n} event", "{n} events")},
+    "days": {"it": ("{n} giorno", "{n} giorni"), "en": ("{n} day", "{n} days")},
 }
 _FIXES = {401: "fix_401", 403: "fix_403", 422: "fix_422", 405: "fix_405", 413: "fix_size", 414: "fix_size"}
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -160,6 +197,21 @@ class Say:
 
     def time(self, at: datetime | None) -> str:
         return at.astimezone(self.zone).strftime(TIME_FORMAT) if at is not None else "-"
+
+    def duration(self, seconds: float) -> str:
+        """A delay for people: `12 ms`, `1.5 s` (`1,5 s` in Italian), `5 min 3 s`, `2 h 0 min`, `3 days`."""
+        sign, left = ("-" if seconds < 0 else ""), abs(seconds)
+        if left < 1:
+            return f"{sign}{round(left * 1000)} ms"
+        if left < 60:
+            text = f"{left:.1f}"
+            return f"{sign}{text.replace('.', ',') if self.language == 'it' else text} s"
+        whole = round(left)
+        if whole < 3600:
+            return f"{sign}{whole // 60} min {whole % 60} s"
+        if whole < 86400:
+            return f"{sign}{whole // 3600} h {whole % 3600 // 60} min"
+        return sign + self.count(whole // 86400, "days")
 
 
 def sayer(language: Language, zone: tzinfo) -> Say:

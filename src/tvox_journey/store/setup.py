@@ -4,8 +4,11 @@
 primary key bounds the scan whatever the log's size) and reads the parameters of at most
 `sample_rows` of them per path. Per path it counts accepted events, duplicates, unrecognized events
 and refusals (a counted refusal row stands for several requests, store/refused.py), in the scan and
-since a given instant, and gives the newest refusal's status and reason and the parameter names
-the sampled requests carried (and which of them ever carried a value).
+since a given instant, and gives the newest refusal's status and reason, the parameter names
+the sampled requests carried (and which of them ever carried a value), the type and action of the
+sampled events, and, for the sampled requests
+accepted since another instant, the delay between the event's time (TVox's `dateISO`) and the
+request's arrival. Rows of test calls (domain/trial_call.py) are skipped.
 
 `ingest/checklist.py` turns these facts, with the configuration TVox should have, into statuses;
 `tvox-journey doctor` prints them. Reads only; never commits.
@@ -18,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 
+from tvox_journey.domain.trial_call import TRIAL_CALL_SUFFIX
 from tvox_journey.store.event_log import LogOutcome
 from tvox_journey.store.schema import event_log
 
@@ -65,6 +69,10 @@ class PathTraffic:
     names: frozenset[str] = field(default_factory=frozenset)  # parameter names those requests carried
     filled: frozenset[str] = field(default_factory=frozenset)  # ... with a value at least once
     refused_names: frozenset[str] = field(default_factory=frozenset)  # names in refused requests' excerpts
+    # Seconds from the event's time to its arrival, for the sampled requests accepted since `delays_since`
+    # (negative: the event is dated after it arrived).
+    delays: tuple[float, ...] = ()
+    kinds: frozenset[tuple[str, str]] = field(default_factory=frozenset)  # (type, action) of sampled events
 
     @property
     def last_at(self) -> datetime | None:
@@ -94,6 +102,8 @@ class _Path:
     refused_names: set[str] = field(default_factory=set)
     last_refusal: tuple[datetime, int, str | None] | None = None
     last_unrecognized: tuple[datetime, str | None] | None = None
+    delays: list[float] = field(default_factory=list)
+    kinds: set[tuple[str, str]] = field(default_factory=set)
 
     def traffic(self) -> PathTraffic:
         def count(outcome: str) -> tuple[int, int, datetime | None]:
@@ -120,6 +130,8 @@ class _Path:
             names=frozenset(self.names),
             filled=frozenset(self.filled),
             refused_names=frozenset(self.refused_names),
+            delays=tuple(self.delays),
+            kinds=frozenset(self.kinds),
         )
 
 
@@ -132,9 +144,32 @@ def _param_pairs(params: Any) -> Iterable[tuple[str, str]]:
             yield pair[0], pair[1] if isinstance(pair[1], str) else ""
 
 
-def _sample(path: _Path, row: Any) -> None:
+def _event_time(event: Any) -> datetime | None:
+    """The time a stored event carries (store/codec.py: `occurred` is [ISO time, text as sent])."""
+    try:
+        return _utc(datetime.fromisoformat(event["occurred"][0]))
+    except (TypeError, KeyError, IndexError, ValueError):
+        return None
+
+
+def _kind(event: Any) -> tuple[str, str] | None:
+    """The (type, action) of a stored event."""
+    try:
+        kind = (event["call_type"], event["action"])
+    except (TypeError, KeyError):
+        return None
+    return kind if all(isinstance(k, str) for k in kind) else None
+
+
+def _sample(path: _Path, row: Any, delays_since: datetime | None) -> None:
     at = _utc(row.last_seen_at) or _utc(row.received_at)
     assert at is not None
+    if row.outcome in (_ACCEPTED, _DUPLICATE) and (kind := _kind(row.event)) is not None:
+        path.kinds.add(kind)
+    if delays_since is not None and row.outcome in (_ACCEPTED, _UNRECOGNIZED) and at >= delays_since:
+        occurred = _event_time(row.event)
+        if occurred is not None:
+            path.delays.append((at - occurred).total_seconds())
     pairs = list(_param_pairs(row.params))
     if row.outcome == _REJECTED and (path.last_refusal is None or at > path.last_refusal[0]):
         path.last_refusal = (at, int(row.status_code), row.reason)
@@ -161,15 +196,22 @@ def _kept_paths(groups: Sequence[Any]) -> list[str]:
 
 
 def read_traffic(
-    conn: Connection, *, since: datetime, scan_rows: int = SCAN_ROWS, sample_rows: int = SAMPLE_ROWS
+    conn: Connection,
+    *,
+    since: datetime,
+    delays_since: datetime | None = None,
+    scan_rows: int = SCAN_ROWS,
+    sample_rows: int = SAMPLE_ROWS,
 ) -> Traffic:
-    """Per request path, what the newest `scan_rows` rows of the event log show (user actions aside)."""
+    """Per request path, what the newest `scan_rows` rows of the event log show (user actions and test
+    calls aside); with `delays_since`, the delays of the sampled requests accepted since then."""
     if scan_rows < 1 or sample_rows < 1:
         raise ValueError("scan_rows and sample_rows must be positive")
     log = event_log.c
     top = int(conn.execute(select(func.coalesce(func.max(log.seq), 0))).scalar_one())
     floor = max(top - scan_rows, 0)
-    in_scan = and_(log.seq > floor, log.outcome != _ACTION)
+    not_a_test = or_(log.call_id.is_(None), log.call_id.not_like("%" + TRIAL_CALL_SUFFIX))
+    in_scan = and_(log.seq > floor, log.outcome != _ACTION, not_a_test)
     at = func.coalesce(log.last_seen_at, log.received_at)
     grouped = select(
         log.path,
@@ -206,8 +248,8 @@ def read_traffic(
         )
         chosen = select(ranked.c.seq).where(ranked.c.rank <= sample_rows)
         columns = (log.path, log.outcome, log.status_code, log.reason, log.received_at, log.last_seen_at)
-        for row in conn.execute(select(*columns, log.params).where(log.seq.in_(chosen))):
-            _sample(paths[row.path], row)
+        for row in conn.execute(select(*columns, log.params, log.event).where(log.seq.in_(chosen))):
+            _sample(paths[row.path], row, delays_since)
     return Traffic(
         paths=tuple(paths[p].traffic() for p in kept),
         since=since,

@@ -5,6 +5,9 @@
  *   <div data-live-target>…fragment…</div>
  * </div>
  *
+ * `data-live-min-interval="500"` (milliseconds) spaces the fetches of a fragment that costs more to
+ * build: changes that come sooner are gathered into one fetch when the interval has passed.
+ *
  * The stream is Server-Sent Events: the browser reconnects by itself and sends the last
  * event id it saw, and the server catches up from its event log. No inline script, no CDN.
  */
@@ -26,13 +29,28 @@
     var status = container.querySelector("[data-live-status]");
     var busy = false;
     var again = false;
+    var minInterval = Number(container.getAttribute("data-live-min-interval")) || 0;
+    var lastFetch = 0;
+    var waiting = null;
 
     function refresh() {
       if (busy) {
         again = true;
         return;
       }
+      if (waiting !== null) {
+        return; /* a fetch is already due */
+      }
+      var early = lastFetch + minInterval - Date.now();
+      if (early > 0) {
+        waiting = window.setTimeout(function () {
+          waiting = null;
+          refresh();
+        }, early);
+        return;
+      }
       busy = true;
+      lastFetch = Date.now();
       fetch(source, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } })
         .then(function (response) {
           if (response.status === 404) {
@@ -45,7 +63,17 @@
           return response.text();
         })
         .then(function (html) {
+          /* a <details id=…> the reader opened stays open across the swap */
+          var open = Array.prototype.map.call(target.querySelectorAll("details[open][id]"), function (d) {
+            return d.id;
+          });
           target.innerHTML = html;
+          open.forEach(function (id) {
+            var found = document.getElementById(id);
+            if (found && target.contains(found)) {
+              found.open = true;
+            }
+          });
           container.dataset.liveRefreshed = String(Number(container.dataset.liveRefreshed || "0") + 1);
         })
         .catch(function () {

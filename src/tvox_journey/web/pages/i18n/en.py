@@ -1,6 +1,55 @@
 """English: the same keys as `it.py` (a test keeps them equal)."""
 
 MESSAGES: dict[str, str] = {
+    # the setup page (issue 14: web/pages/setup.py, templates/admin/setup.html, _setup_status.html)
+    "nav.setup": "TVox setup",
+    "setup.title": "TVox setup",
+    "setup.lead": "Every web service TVox's Notification Service should call, as tvox-journey tvox-config "
+    "prints it, with its status updated live: waiting (nothing received), working, incomplete (a variable "
+    "is missing, or one arrives that nothing reads), failing (requests refused). The same check as "
+    "tvox-journey doctor.",
+    "setup.layout": "Layout",
+    "setup.layout_auto": "auto (those the event log shows)",
+    "setup.layout_native": "native (/tvox/events)",
+    "setup.layout_tutorial": "tutorial (/service/ring…)",
+    "setup.method": "Tipo",
+    "setup.types": "Native types",
+    "setup.show": "Show",
+    "setup.credentials": "Username: {user}; Password: the value of {setting} on the server.",
+    "setup.no_credentials": "Username and Password empty: webhook authentication is off.",
+    "setup.tvox_config": "The same configuration, to enter in the OCC, is printed by {command}.",
+    "setup.checked": "Layout checked: {layouts}",
+    "setup.last_request": "Last request from TVox",
+    "setup.partial": "Only the newest {rows} rows of the event log were read: the counts are lower bounds.",
+    "setup.col_status": "Status",
+    "setup.col_service": "Web service (Nome, Tipo, Uri)",
+    "setup.col_detail": "Details",
+    "setup.events": "Events and variables ({n})",
+    "setup.any_service": "(none: every service)",
+    "setup.assumed": "assumed label",
+    "setup.log_link": "The refused requests in the event log",
+    "setup.strays_title": "Requests no web service explains",
+    "setup.strays_none": "None: every request received matches a configured web service.",
+    "setup.col_path": "Path",
+    "setup.col_requests": "Requests",
+    "setup.col_last": "Last",
+    "setup.col_guess": "Likely",
+    "setup.trial_title": "Test call",
+    "setup.trial_lead": "Plays one simulated call through the configured web services, with the configured "
+    "credentials, inside this server; each step turns green when it is accepted. The call is marked as a "
+    "test (number +0000000000) and removed afterwards: no journey, list, search or export shows it. It "
+    "does not test the network between TVox and the server.",
+    "setup.trial_button": "Start the test call",
+    "setup.trial_none": "No configured web service takes a call (chats only?): nothing to test.",
+    "setup.run_title": "Test call",
+    "setup.run_folded": "Events folded into one (hidden) interaction",
+    "setup.run_removed": "Event log rows removed after the test",
+    "setup.run_skipped": "Steps skipped because they are not configured: {steps}",
+    "setup.run_running": "Running…",
+    "setup.run_ok": "The test call went through every web service and was removed.",
+    "setup.run_failed": "The test call did not go through every web service: see the steps in red.",
+    "setup.run_elsewhere": "This test call is running in another process of the server (or was "
+    "interrupted): its result will show here.",
     # users, login, audit trail (issue 5: web/pages/login.py, web/pages/users.py)
     "nav.users": "Users",
     "nav.audit": "Audit trail",

@@ -1,6 +1,55 @@
 """Italian, the default language: every text of the pages, by key."""
 
 MESSAGES: dict[str, str] = {
+    # the setup page (issue 14: web/pages/setup.py, templates/admin/setup.html, _setup_status.html)
+    "nav.setup": "Configurazione TVox",
+    "setup.title": "Configurazione di TVox",
+    "setup.lead": "Ogni web service che il Notification Service di TVox deve chiamare, come lo stampa "
+    "tvox-journey tvox-config, con il suo stato aggiornato dal vivo: in attesa (nulla ricevuto), funziona, "
+    "incompleto (manca una variabile o ne arriva una che nessuno legge), in errore (richieste rifiutate). "
+    "Lo stesso controllo di tvox-journey doctor.",
+    "setup.layout": "Layout",
+    "setup.layout_auto": "automatico (quelli del registro eventi)",
+    "setup.layout_native": "native (/tvox/events)",
+    "setup.layout_tutorial": "tutorial (/service/ring…)",
+    "setup.method": "Tipo",
+    "setup.types": "Tipi native",
+    "setup.show": "Mostra",
+    "setup.credentials": "Username: {user}; Password: il valore di {setting} sul server.",
+    "setup.no_credentials": "Username e Password vuoti: l'autenticazione dei webhook è disattivata.",
+    "setup.tvox_config": "La stessa configurazione, da inserire nell'OCC, si stampa con {command}.",
+    "setup.checked": "Layout controllato: {layouts}",
+    "setup.last_request": "Ultima richiesta di TVox",
+    "setup.partial": "Lette solo le ultime {rows} righe del registro eventi: i conteggi sono minimi.",
+    "setup.col_status": "Stato",
+    "setup.col_service": "Web service (Nome, Tipo, Uri)",
+    "setup.col_detail": "Dettagli",
+    "setup.events": "Eventi e variabili ({n})",
+    "setup.any_service": "(nessuno: tutti i servizi)",
+    "setup.assumed": "etichetta presunta",
+    "setup.log_link": "Le richieste rifiutate nel Registro eventi",
+    "setup.strays_title": "Richieste che nessun web service spiega",
+    "setup.strays_none": "Nessuna: ogni richiesta ricevuta corrisponde a un web service configurato.",
+    "setup.col_path": "Percorso",
+    "setup.col_requests": "Richieste",
+    "setup.col_last": "Ultima",
+    "setup.col_guess": "Probabilmente",
+    "setup.trial_title": "Chiamata di prova",
+    "setup.trial_lead": "Fa passare una chiamata simulata per i web service configurati, con le credenziali "
+    "configurate, dentro questo server; ogni passo diventa verde quando è accettato. La chiamata è "
+    "marcata come prova (numero +0000000000) e poi eliminata: non compare in nessuna journey, lista, "
+    "ricerca o esportazione. Non prova la rete tra TVox e il server.",
+    "setup.trial_button": "Avvia la chiamata di prova",
+    "setup.trial_none": "Nessun web service configurato riceve una chiamata (solo chat?): niente da provare.",
+    "setup.run_title": "Chiamata di prova",
+    "setup.run_folded": "Eventi riuniti in un'unica interazione (nascosta)",
+    "setup.run_removed": "Righe del registro eventi eliminate dopo la prova",
+    "setup.run_skipped": "Passi saltati perché non configurati: {steps}",
+    "setup.run_running": "In corso…",
+    "setup.run_ok": "La chiamata di prova è passata da ogni web service ed è stata eliminata.",
+    "setup.run_failed": "La chiamata di prova non è passata da tutti i web service: vedere i passi in rosso.",
+    "setup.run_elsewhere": "Questa chiamata di prova è in corso in un altro processo del server (o si è "
+    "interrotta): il risultato comparirà qui.",
     # users, login, audit trail (issue 5: web/pages/login.py, web/pages/users.py)
     "nav.users": "Utenti",
     "nav.audit": "Registro attività",
