@@ -78,9 +78,10 @@ def main() -> None:
         path = Path(folder) / "rubrica.csv"
         path.write_bytes(contacts_csv(args.lines))
         targets = [("SQLite", f"sqlite:///{Path(folder) / 'journey.db'}")]
-        for name, url in targets + ([("PostgreSQL", None)] if postgres_available() else []):
-            schema = postgres_schema() if url is None else None
-            url = schema.__enter__() if schema is not None else url
+        for name, given in targets + ([("PostgreSQL", None)] if postgres_available() else []):
+            schema = postgres_schema() if given is None else None
+            url = schema.__enter__() if schema is not None else given
+            assert url is not None
             try:
                 for run in ("first", "again"):
                     row = timed_import(path, url) | {"database": name, "run": run}

@@ -214,6 +214,7 @@ def test_a_stuck_writer_makes_healthz_503_until_it_drains(db_url: str) -> None:
     with TestClient(app) as client:
         assert client.get("/healthz").status_code == 200
         gate = Gate()
+        assert client.portal is not None
         held = client.portal.start_task_soon(app.state.resources.writer.run, gate)
         assert gate.entered.wait(10)
         time.sleep(0.7)

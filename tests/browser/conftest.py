@@ -12,10 +12,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
 from tests.conftest import unavailable
 from tests.server_process import running_server
 
@@ -39,8 +40,8 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 ADMIN_PASSWORD = "browser-tests-admin-password"
-LAPTOP = {"width": 1280, "height": 800}
-SIDE_PANEL = {"width": 360, "height": 780}
+LAPTOP: ViewportSize = {"width": 1280, "height": 800}
+SIDE_PANEL: ViewportSize = {"width": 360, "height": 780}
 NAMES = ((names.AGENT, "op1", "Operatore 1"), (names.AGENT, "op2", "Operatore 2"),
          (names.SERVICE, "customercare", "Customer Care"))  # fmt: skip
 
@@ -64,11 +65,12 @@ class Server:
         """Deliver webhook requests as TVox would."""
         with httpx.Client(base_url=self.base, timeout=10) as http:
             for request in requests:
-                params = list(request.params)
+                params: list[tuple[str, str | int | float | bool | None]] = list(request.params)
                 if request.method == "GET":
-                    response = http.get(f"/{request.path}", params=params)
+                    response = http.get(f"/{request.path}", params=httpx.QueryParams(params))
                 else:
-                    response = http.post(f"/{request.path}", data=params)
+                    form = {"content-type": "application/x-www-form-urlencoded"}
+                    response = http.post(f"/{request.path}", content=urlencode(params), headers=form)
                 assert response.status_code == 200, response.text
 
     def send_calls(self, calls: Iterable[Call]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
 from tvox_journey.domain.fold import fold
@@ -15,7 +16,7 @@ def at(text: str) -> Instant:
     return Instant(datetime.fromisoformat(text), text)
 
 
-def event(call_type: CallType, action: Action, time: str, **fields: str) -> CallEvent:
+def event(call_type: CallType, action: Action, time: str, **fields: Any) -> CallEvent:
     return CallEvent(
         call_id=fields.pop("call_id", "c1"), call_type=call_type, action=action, occurred=at(time), **fields
     )

@@ -81,7 +81,9 @@ def test_consultative_record_keeps_equal_transfer_and_answer_times() -> None:
         "transferToAgent": "op2",
         "transferToHangupDateTime": "2020-11-20T10:53:00.000Z",
     }
-    document = {"0452224600": {"name": "Mario", "surname": "Rossi", "calls": {"c1": record}}}
+    document: dict[str, object] = {
+        "0452224600": {"name": "Mario", "surname": "Rossi", "calls": {"c1": record}}
+    }
     _, requests = import_document(document)
     assert [r.path for r in requests] == [
         "service/ring",

@@ -36,6 +36,7 @@ def test_a_change_refused_after_writing_leaves_nothing_behind(client: TestClient
             conn, username="whole", password_hash="x", role="agent", actor="admin", now=resources.now()
         )
 
+    assert client.portal is not None
     refused = client.portal.call(_change, resources, writes_then_refuses)
     assert isinstance(refused, AccountError)
     assert counts(client) == before  # neither the user nor its audit row

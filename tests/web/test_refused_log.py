@@ -185,7 +185,7 @@ def _old_rows(db_url: str, days_ago: int) -> dict[str, int]:
     upgrade(db_url)
     db = make_database(db_url)
     when = datetime.now(UTC) - timedelta(days=days_ago)
-    seqs = {}
+    seqs: dict[str, int] = {}
     try:
         with db.write.begin() as conn:
             for outcome in (

@@ -12,10 +12,13 @@ from tvox_journey.ingest.contract import TUTORIAL_ROUTES
 
 WEBHOOKS = {f"/{route}{suffix}" for route in TUTORIAL_ROUTES for suffix in ("", ".php")}
 PUBLIC = {"/healthz", "/login", "/api/openapi.json", "/api/docs", "/docs/oauth2-redirect"}
+# Routes with an access rule of their own, tested with them: /metrics takes a bearer token or an
+# allowed address, never a user's login, and is off (404) unless configured (tests/web/test_metrics.py).
+OWN_ACCESS = {"/metrics"}
 
 
 def is_public(path: str) -> bool:
-    return path in PUBLIC or path in WEBHOOKS or path.startswith("/tvox/events")
+    return path in PUBLIC or path in OWN_ACCESS or path in WEBHOOKS or path.startswith("/tvox/events")
 
 
 def endpoints(routes: Iterable[Any]) -> Iterator[tuple[str, set[str]]]:

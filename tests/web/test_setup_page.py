@@ -30,6 +30,7 @@ from tests.web.setup_helpers import (
 from tvox_journey.domain.trial_call import TRIAL_CALL_SUFFIX
 from tvox_journey.ingest.mapping import route_of
 from tvox_journey.settings import Settings
+from tvox_journey.store import setup as store_setup
 from tvox_journey.store.schema import event_log, interactions
 from tvox_journey.traffic.configured import ConfiguredRequest
 from tvox_journey.web.app import create_app
@@ -264,7 +265,7 @@ def test_the_event_log_is_read_at_most_once_a_second_and_every_answer_is_as_new_
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads: list[float] = []
-    original = setup_page.read_traffic
+    original = store_setup.read_traffic
 
     def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
         reads.append(time.monotonic())

@@ -88,7 +88,9 @@ def test_no_route_answers_5xx_or_stores_a_nul_for_control_characters(client: Tes
         for method in sorted(methods - {"HEAD"}):
             data = {"csrf_token": token} if method in ("POST", "PUT") else None
             # Each bad character in every path parameter, then in every query parameter and form field.
-            requests = [(with_params(path, f"1{quote(bad)}"), {}, data) for bad in BAD]
+            requests: list[tuple[str, dict[str, str], dict[str, str] | None]] = [
+                (with_params(path, f"1{quote(bad)}"), {}, data) for bad in BAD
+            ]
             requests += [(concrete(path), dict.fromkeys(names, f"06{bad}11"), data) for bad in BAD]
             if data is not None:
                 requests += [
