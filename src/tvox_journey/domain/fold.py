@@ -149,14 +149,8 @@ def _popups(events: list[CallEvent]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(merged.items()))
 
 
-def fold(events: Iterable[CallEvent]) -> Interaction | None:
-    """Fold the events of one call id into its interaction; None when there are none."""
-    ordered = sorted(set(events), key=CallEvent.sort_key)
-    if not ordered:
-        return None
-    state = _State()
-    for event in ordered:
-        _apply(state, event)
+def _interaction(state: _State, ordered: list[CallEvent]) -> Interaction:
+    """The interaction `state` stands for, once the events `ordered` (sorted, distinct) were applied."""
     kind = _kind(ordered)
     # Transfer events carry the caller as clid, so they count for the number too,
     # but after the opening events of the call itself.
@@ -191,6 +185,17 @@ def fold(events: Iterable[CallEvent]) -> Interaction | None:
     )
 
 
+def fold(events: Iterable[CallEvent]) -> Interaction | None:
+    """Fold the events of one call id into its interaction; None when there are none."""
+    ordered = sorted(set(events), key=CallEvent.sort_key)
+    if not ordered:
+        return None
+    state = _State()
+    for event in ordered:
+        _apply(state, event)
+    return _interaction(state, ordered)
+
+
 # What a step of the fold may change, as a person reads an interaction (the count of events and the
 # earliest time any event carries change with every step, and say nothing of the call).
 STEP_FIELDS: tuple[str, ...] = (
@@ -219,20 +224,21 @@ def step_values(interaction: Interaction) -> dict[str, object]:
 def fold_steps(events: Iterable[CallEvent]) -> list[FoldStep]:
     """The fold one event at a time, in its own order (an event repeated by content counts once).
 
-    Each step's interaction is the fold of the events up to it, so the last one is `fold(events)`.
-    The first step's changes are the fields it set.
+    Each step applies one more event to the same state the fold builds, so the last step's
+    interaction is `fold(events)`. The first step's changes are the fields it set.
     """
     ordered = sorted(set(events), key=CallEvent.sort_key)
+    state = _State()
     steps: list[FoldStep] = []
     before: dict[str, object] | None = None
-    for end in range(1, len(ordered) + 1):
-        after = fold(ordered[:end])
-        assert after is not None
+    for end, event in enumerate(ordered, start=1):
+        _apply(state, event)
+        after = _interaction(state, ordered[:end])
         values = step_values(after)
         if before is None:
             changed = tuple(name for name, value in values.items() if value not in _UNSET)
         else:
             changed = tuple(name for name, value in values.items() if before[name] != value)
-        steps.append(FoldStep(ordered[end - 1], after, changed))
+        steps.append(FoldStep(event, after, changed))
         before = values
     return steps
