@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, or_, select
 
-from tvox_journey.store.schema import contact_numbers, event_log, interactions
+from tvox_journey.domain.contact import Contact
+from tvox_journey.store.schema import contact_numbers, contacts, event_log, interactions
 
 SCAN_ROWS = 5000  # rows of one index a page reads at most when more filters than one narrow it
 TEXT_CHUNK = 100  # rows whose parameters are read at once for the text filter
@@ -214,17 +215,25 @@ def call_number_keys(conn: Connection, call_ids: Iterable[str]) -> dict[str, str
     return {row.call_id: row.number_key for row in conn.execute(query)}
 
 
-def contacts_of_numbers(conn: Connection, number_keys: Iterable[str]) -> dict[str, list[int]]:
-    """The ids of the contacts that have each number key."""
+def contacts_of_numbers(conn: Connection, number_keys: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
+    """The contacts that have each number key: (id, "Surname Name" or the company), by id."""
     wanted = sorted(set(number_keys))
     if not wanted:
         return {}
     query = (
-        select(contact_numbers.c.number_key, contact_numbers.c.contact_id)
+        select(
+            contact_numbers.c.number_key,
+            contacts.c.id,
+            contacts.c.name,
+            contacts.c.surname,
+            contacts.c.company,
+        )
+        .join(contacts, contacts.c.id == contact_numbers.c.contact_id)
         .where(contact_numbers.c.number_key.in_(wanted))
-        .order_by(contact_numbers.c.contact_id)
+        .order_by(contacts.c.id)
     )
-    found: dict[str, list[int]] = {}
+    found: dict[str, list[tuple[int, str]]] = {}
     for row in conn.execute(query):
-        found.setdefault(row.number_key, []).append(int(row.contact_id))
+        person = Contact(int(row.id), row.name, row.surname, row.company, ())
+        found.setdefault(row.number_key, []).append((person.id, person.display_name))
     return found
