@@ -13,6 +13,6 @@ app = typer.Typer(
 
 
 def main() -> None:
-    from tvox_journey.cli import db, demo, serve, simulate, transfer, tvox_config, users  # noqa: F401  (registers the commands)
+    from tvox_journey.cli import db, demo, log, serve, simulate, transfer, tvox_config, users  # noqa: F401  (registers the commands)
 
     app()
