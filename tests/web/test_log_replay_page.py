@@ -46,7 +46,7 @@ def test_preview_then_confirm_replays_with_the_fixed_mapping_and_is_audited(clie
     preview = client.get("/log/replay?outcome=rejected&route=service/ring", headers=HTML)
     assert preview.status_code == 200
     assert counts(preview.text) == {"accepted": 2, "excerpt": 1}  # the 405 kept an excerpt only
-    assert "3 richieste da riprovare." in preview.text
+    assert "Richieste da riprovare: 3." in preview.text
     assert all_rows(client) == before  # a preview writes nothing
     form = confirm_form(preview.text)
     assert (form["outcome"], form["route"]) == ("rejected", "service/ring") and form["until"]
@@ -55,7 +55,7 @@ def test_preview_then_confirm_replays_with_the_fixed_mapping_and_is_audited(clie
     assert client.post("/log/replay", data=forged, headers=HTML).status_code == 403
     done = client.post("/log/replay", data=form, headers=HTML)
     assert done.status_code == 200 and counts(done.text) == {"accepted": 2, "excerpt": 1}
-    assert "Fatto: 3 richieste rilette." in done.text
+    assert "Fatto. Richieste rilette: 3." in done.text
     assert client.get("/api/v1/interactions/late-1").json()["number_normalized"] == "+390452224600"
     audit = client.get("/admin/audit", headers=HTML).text
     assert "Richieste riprovate" in audit and "<dt>accepted</dt><dd>2</dd>" in audit
