@@ -107,8 +107,11 @@ def parse_query(fields: Mapping[str, str | None], *, policy: services.NumberPoli
             cursor = LogCursor.from_token(token)
         except ValueError:
             raise FilterError("cursor", "not a cursor of this log", "cursor") from None
+    route = given.get("route")
+    if route is not None:  # a path as TVox calls it names its route: `/service/ring.php` is `service/ring`
+        route = route.strip("/").removesuffix(".php") or route
     log_filter = LogFilter(
-        route=given.get("route"),
+        route=route,
         outcome=outcome,
         number_key=number_key,
         call_id=given.get("call_id"),

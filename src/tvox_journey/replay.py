@@ -130,18 +130,23 @@ def _refused_again(conn: Connection, row: dict[str, Any], entry: LogEntry, dry_r
     return Replayed(seq, REJECTED, entry.reason, entry.route, new_seq=new_seq)
 
 
-def replay_row(conn: Connection, row: dict[str, Any], setting: Setting, *, dry_run: bool = False) -> Replayed:
-    """Read one stored row again and record what it gives (nothing is written with `dry_run`)."""
+def _reading(row: dict[str, Any], setting: Setting) -> Reading | None:
+    """The row read again (pure); None when it cannot be: only an excerpt, or no webhook's path."""
+    return _read(row, setting) if is_whole(row) else None
+
+
+def replay_row(
+    conn: Connection, row: dict[str, Any], reading: Reading | None, setting: Setting, *, dry_run: bool = False
+) -> Replayed:
+    """Record what reading one stored row again gave (nothing is written with `dry_run`).
+
+    The caller holds the locks of the calls of the events read (services.lock_calls), as ingestion does.
+    """
     seq = int(row["seq"])
-    if not is_whole(row):
-        return Replayed(seq, EXCERPT, route=row["route"])
-    reading = _read(row, setting)
     if reading is None:
         return Replayed(seq, EXCERPT, route=row["route"])
     entry = _entry(row, reading, setting)
     event = reading.event
-    if event is not None and not dry_run:
-        services.lock_calls(conn, [event.call_id])  # as ingestion takes it, before reading what is settled
     if replays.is_settled(conn, seq):
         return Replayed(seq, SETTLED, route=entry.route)
     if event is None:
@@ -209,7 +214,17 @@ def replay_batch(
     Returns what each gave and the cursor of the next batch (None when the selection is done).
     """
     rows = replays.candidates(conn, selection, limit=size, after=after)
-    done = [replay_row(conn, row, setting, dry_run=dry_run) for row in rows]
+    readings = [_reading(row, setting) for row in rows]
+    if not dry_run:
+        # Every call of the batch locked at once, in one sorted statement as ingestion takes them: a
+        # replay and webhooks in other processes never wait on each other in a circle.
+        services.lock_calls(
+            conn, [r.event.call_id for r in readings if r is not None and r.event is not None]
+        )
+    done = [
+        replay_row(conn, row, reading, setting, dry_run=dry_run)
+        for row, reading in zip(rows, readings, strict=True)
+    ]
     return done, (LogCursor.after(rows[-1]) if len(rows) == size else None)
 
 

@@ -49,6 +49,10 @@ def test_each_filter_of_the_page_shows_exactly_its_rows(client: TestClient) -> N
         ("/log", lambda r: True),
         ("/log?outcome=rejected", lambda r: r["outcome"] == "rejected"),
         ("/log?route=tvox/events", lambda r: r["route"] == "tvox/events"),
+        (
+            "/log?route=/service/answer.php",
+            lambda r: r["route"] == "service/answer",
+        ),  # a path names its route
         ("/log?number=%2B39+045+222+4600", lambda r: r["number_key"] == mario),  # another format
         (
             "/log?number=0452224600&outcome=accepted",
