@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 from tests.web.log_helpers import all_rows, fill_log
 
-from tvox_journey.store import log_query
+from tvox_journey.store import log_query, replays
 from tvox_journey.store.log_query import LogCursor, LogFilter, params_contain
+from tvox_journey.store.replays import Selection
 
 MARIO = "+390452224600"
 
@@ -113,34 +114,56 @@ def test_text_is_found_in_a_name_or_a_value_in_any_case() -> None:
     assert not params_contain([["one"], 3, None], "one")
 
 
-# Each filter alone, as a page asks for it: `(index expected, conditions)`.
+# Each filter alone, as a page asks for it, and the index that must serve it.
+CURSOR = LogCursor(datetime(2026, 3, 1, tzinfo=UTC), 5)
 PLANS = [
-    ("ix_event_log_received_at", ""),
-    ("ix_event_log_call_id", "call_id = 'c1'"),
-    ("ix_event_log_number_key", "number_key = '+390452224600'"),
-    ("ix_event_log_route", "route = 'service/ring'"),
-    ("ix_event_log_outcome", "outcome = 'rejected'"),
-    ("ix_event_log_received_at", "received_at >= '2026-01-01' AND received_at < '2026-02-01'"),
+    ("ix_event_log_received_at", LogFilter()),
+    ("ix_event_log_received_at", LogFilter(outcome="accepted")),  # most rows: not in the outcome index
+    ("ix_event_log_call_id", LogFilter(call_id="c1")),
+    ("ix_event_log_number_key", LogFilter(number_key="+390452224600")),
+    ("ix_event_log_route", LogFilter(route="service/ring")),
+    ("ix_event_log_outcome", LogFilter(outcome="rejected")),
+    ("ix_event_log_outcome", LogFilter(outcome="action")),
+    (
+        "ix_event_log_received_at",
+        LogFilter(since=datetime(2026, 1, 1, tzinfo=UTC), until=datetime(2026, 2, 1, tzinfo=UTC)),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("index", "where"), PLANS)
+@pytest.mark.parametrize(("index", "wanted"), PLANS)
 def test_each_filter_reads_its_index_in_the_logs_order_without_sorting(
-    client: TestClient, index: str, where: str
+    client: TestClient, index: str, wanted: LogFilter
 ) -> None:
-    cursor = "received_at <= '2026-03-01' AND (received_at < '2026-03-01' OR seq < 5)"
-    conditions = " AND ".join(c for c in (where, cursor) if c)
-    query = f"SELECT seq FROM event_log WHERE {conditions} ORDER BY received_at DESC, seq DESC LIMIT 101"
     db = client.app.state.resources.db  # type: ignore[attr-defined]
     with db.read.connect() as conn:
+        statement = log_query.page_statement(wanted, limit=101, after=CURSOR)
+        query = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
         if conn.dialect.name == "sqlite":
             plan = " ".join(str(row[-1]) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {query}")))
-            assert f"INDEX {index}" in plan, plan
+            assert f"INDEX {index} " in plan, plan
             assert "TEMP B-TREE" not in plan, plan
         else:
             # A table this small is cheaper read whole: make the planner show how an index serves it.
             conn.execute(text("SET LOCAL enable_seqscan = off"))
             conn.execute(text("SET LOCAL enable_bitmapscan = off"))
             plan = " ".join(str(row[0]) for row in conn.execute(text(f"EXPLAIN {query}")))
-            assert index in plan, plan
+            assert f"{index} " in plan, plan
+            assert "Sort" not in plan, plan
+
+
+def test_the_replay_reads_refused_rows_through_the_outcome_index(client: TestClient) -> None:
+    selection = Selection("rejected", datetime(2026, 3, 1, tzinfo=UTC), route="service/ring")
+    db = client.app.state.resources.db  # type: ignore[attr-defined]
+    with db.read.connect() as conn:
+        statement = replays.candidate_statement(selection, limit=100, after=CURSOR)
+        query = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
+        if conn.dialect.name == "sqlite":
+            plan = " ".join(str(row[-1]) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {query}")))
+            assert "INDEX ix_event_log_outcome " in plan and "TEMP B-TREE" not in plan, plan
+        else:
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+            conn.execute(text("SET LOCAL enable_bitmapscan = off"))
+            plan = " ".join(str(row[0]) for row in conn.execute(text(f"EXPLAIN {query}")))
+            assert "_outcome " in plan or "_rejected_received_at " in plan, plan
             assert "Sort" not in plan, plan

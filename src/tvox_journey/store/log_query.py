@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, literal_column, or_, select
 
 from tvox_journey.domain.contact import Contact
 from tvox_journey.store.schema import contact_numbers, contacts, event_log, interactions
@@ -25,6 +25,10 @@ from tvox_journey.store.schema import contact_numbers, contacts, event_log, inte
 SCAN_ROWS = 5000  # rows of one index a page reads at most when more filters than one narrow it
 TEXT_CHUNK = 100  # rows whose parameters are read at once for the text filter
 OUTCOMES = ("accepted", "duplicate", "unrecognized", "rejected", "action")
+ACCEPTED = "accepted"
+# The outcome index holds every row but the accepted ones (store/schema.py); a literal, as SQLite uses a
+# partial index only for a query that states its condition.
+NOT_ACCEPTED = event_log.c.outcome != literal_column("'accepted'")
 _ORDER = (event_log.c.received_at.desc(), event_log.c.seq.desc())
 _LIGHT = (
     event_log.c.seq,
@@ -102,20 +106,26 @@ class LogPage:
 
 
 def _primary(log_filter: LogFilter) -> str | None:
-    """The filter whose index a page reads: the most selective one given."""
+    """The filter whose index a page reads: the most selective one given (None: the receipt time's).
+
+    Accepted rows are most of the log and are not in the outcome index: that filter is checked on
+    the rows of another index.
+    """
     given = log_filter.equalities()
     for column in ("call_id", "number_key"):
         if column in given:
             return column
-    if given.get("outcome") not in (None, "accepted"):  # refusals, duplicates, actions: few rows
+    if given.get("outcome") not in (None, ACCEPTED):  # refusals, duplicates, actions: few rows
         return "outcome"
-    return "route" if "route" in given else ("outcome" if "outcome" in given else None)
+    return "route" if "route" in given else None
 
 
 def _conditions(log_filter: LogFilter, primary: str | None, after: LogCursor | None) -> list[Any]:
     found: list[ColumnElement[bool]] = []
     if primary is not None:
         found.append(event_log.c[primary] == log_filter.equalities()[primary])
+    if primary == "outcome":
+        found.append(NOT_ACCEPTED)  # the outcome index's own condition, so that SQLite may use it
     if log_filter.since is not None:
         found.append(event_log.c.received_at >= utc(log_filter.since))
     if log_filter.until is not None:
@@ -130,6 +140,12 @@ def _conditions(log_filter: LogFilter, primary: str | None, after: LogCursor | N
             )
         )
     return found
+
+
+def page_statement(log_filter: LogFilter, *, limit: int, after: LogCursor | None = None) -> Select[Any]:
+    """The statement of a page one index answers exactly (at most one filter, no text)."""
+    where = _conditions(log_filter, _primary(log_filter), after)
+    return select(event_log).where(*where).order_by(*_ORDER).limit(limit)
 
 
 def params_contain(params: object, text: str) -> bool:
@@ -176,7 +192,7 @@ def find(
     where = _conditions(log_filter, primary, after)
     others = {k: v for k, v in log_filter.equalities().items() if k != primary}
     if not others and not log_filter.text:  # one index answers exactly
-        query = select(event_log).where(*where).order_by(*_ORDER).limit(limit + 1)
+        query = page_statement(log_filter, limit=limit + 1, after=after)
         rows = [dict(row._mapping) for row in conn.execute(query)]
         more = len(rows) > limit
         return LogPage(rows[:limit], LogCursor.after(rows[limit - 1]) if more else None, read=len(rows))

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, Select, and_, func, or_, select
 
-from tvox_journey.store.log_query import LogCursor, utc
+from tvox_journey.store.log_query import NOT_ACCEPTED, LogCursor, utc
 from tvox_journey.store.schema import event_log
 
 REJECTED, UNRECOGNIZED = "rejected", "unrecognized"
@@ -40,6 +40,7 @@ class Selection:
 def _where(selection: Selection) -> list[Any]:
     found = [
         event_log.c.outcome == selection.outcome,
+        NOT_ACCEPTED,  # the outcome index's own condition (store/log_query.py)
         event_log.c.received_at < utc(selection.until),
         ~_SETTLED,
     ]
@@ -52,9 +53,7 @@ def _where(selection: Selection) -> list[Any]:
     return found
 
 
-def candidates(
-    conn: Connection, selection: Selection, *, limit: int, after: LogCursor | None = None
-) -> list[dict[str, Any]]:
+def candidate_statement(selection: Selection, *, limit: int, after: LogCursor | None = None) -> Select[Any]:
     """The next `limit` rows to read again, oldest first, after `after` (through the outcome index)."""
     query = (
         select(event_log)
@@ -70,6 +69,14 @@ def candidates(
                 and_(event_log.c.received_at == after.received_at, event_log.c.seq > after.seq),
             ),
         )
+    return query
+
+
+def candidates(
+    conn: Connection, selection: Selection, *, limit: int, after: LogCursor | None = None
+) -> list[dict[str, Any]]:
+    """The next `limit` rows to read again, oldest first, after `after`."""
+    query = candidate_statement(selection, limit=limit, after=after)
     return [dict(row._mapping) for row in conn.execute(query)]
 
 

@@ -1,8 +1,9 @@
 """the event log's filters and replay: a number key, the query's share of the parameters, the row replayed
 
 Each filter of the log (call id, number, route, outcome, time) gets an index in
-the log's order (receipt time, then sequence number); the call id index gains
-those two columns. Rows written before get the number key of their call's
+the log's order (receipt time, then sequence number; the outcome's holds every
+row but the accepted ones, most of the log); the call id index gains those two
+columns. Rows written before get the number key of their call's
 interaction (the key the installation's number policy gave it); `query_pairs`
 and `replay_of` stay empty for them.
 
@@ -24,6 +25,7 @@ depends_on = None
 _CHUNK = 10000  # log rows per backfill statement, by sequence number
 _HAS_NUMBER = sa.text("number_key IS NOT NULL")
 _IS_REPLAY = sa.text("replay_of IS NOT NULL")
+_NOT_ACCEPTED = sa.text("outcome <> 'accepted'")
 
 _event_log = sa.table(
     "event_log",
@@ -63,7 +65,13 @@ def upgrade() -> None:
     op.create_index("ix_event_log_call_id", "event_log", ["call_id", "received_at", "seq"])
     op.create_index("ix_event_log_received_at", "event_log", ["received_at", "seq"])
     op.create_index("ix_event_log_route", "event_log", ["route", "received_at", "seq"])
-    op.create_index("ix_event_log_outcome", "event_log", ["outcome", "received_at", "seq"])
+    op.create_index(
+        "ix_event_log_outcome",
+        "event_log",
+        ["outcome", "received_at", "seq"],
+        sqlite_where=_NOT_ACCEPTED,
+        postgresql_where=_NOT_ACCEPTED,
+    )
     op.create_index(
         "ix_event_log_number_key",
         "event_log",
