@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
-from tvox_journey.domain.fold import fold
+from tvox_journey.domain.fold import fold, fold_steps
 from tvox_journey.domain.interaction import Direction, Kind, Outcome, TransferKind
 
 NUMBER = "0452224600"
@@ -185,3 +185,17 @@ def test_inbound_new_of_the_transfer_target_between_hangup_and_transfer_keeps_it
     (leg,) = interaction.legs
     assert (leg.kind, leg.agent) == (TransferKind.BLIND, "op2")
     assert leg.ended and leg.ended.text == "2020-11-20T10:47:30.000Z"
+
+
+def test_each_step_of_the_fold_names_the_fields_its_event_changed() -> None:
+    hangup = service(Action.HANGUP, "2020-11-20T10:26:00.000Z")
+    ring = service(Action.RING, "2020-11-20T10:24:08.674Z", agent="op1", service="customercare")
+    answer = service(Action.ANSWER, "2020-11-20T10:24:12.100Z")
+    steps = fold_steps([hangup, answer, ring, answer])  # arrival order and a repeat do not matter
+    assert [s.event for s in steps] == [ring, answer, hangup]
+    assert steps[0].changed == ("kind", "direction", "outcome", "number", "agent", "service", "started")
+    assert steps[0].after.outcome is Outcome.RINGING
+    assert steps[1].changed == ("outcome", "answered")
+    assert steps[2].changed == ("outcome", "ended")
+    assert steps[2].after == fold([ring, answer, hangup])
+    assert fold_steps([]) == []

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
-from tvox_journey.domain.fold import fold
+from tvox_journey.domain.fold import STEP_FIELDS, fold, fold_steps, step_values
 from tvox_journey.domain.interaction import Outcome
 
 BASE = datetime(2020, 11, 20, 10, 0, tzinfo=UTC)
@@ -74,3 +74,17 @@ def test_service_call_without_any_answer_is_missed_once_ended(
     ]
     interaction = fold(events)
     assert interaction is not None and interaction.outcome is Outcome.MISSED
+
+
+@settings(max_examples=200)
+@given(events=event_lists, data=st.data())
+def test_folding_one_step_at_a_time_ends_where_the_fold_ends(
+    events: list[CallEvent], data: st.DataObject
+) -> None:
+    arrival = data.draw(st.permutations(events + events[:2]))
+    steps = fold_steps(arrival)
+    assert [s.event for s in steps] == sorted(set(events), key=CallEvent.sort_key)
+    assert steps[-1].after == fold(events)
+    for earlier, later in zip(steps, steps[1:], strict=False):
+        before, after = step_values(earlier.after), step_values(later.after)
+        assert set(later.changed) == {name for name in STEP_FIELDS if before[name] != after[name]}

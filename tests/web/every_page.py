@@ -28,11 +28,22 @@ QUERIES: dict[str, list[dict[str, str]]] = {
     "/api/v1/search/interactions": [{"popup": "a"}, {"popup": "%"}],
     "/api/v1/contacts": [{"q": "0"}, {"q": "a"}],
     "/contacts": [{"q": "0"}, {"q": "a"}],
-    "/log": [{"outcome": "accepted"}, {"outcome": "rejected"}],
-}
+    "/log": [
+        {"outcome": "accepted"}, {"outcome": "rejected"}, {"number": "0452224600"}, {"text": "a"},
+        {"since": "2000-01-01", "until": "2100-01-01"}, {"route": "service/ring", "outcome": "duplicate"},
+        {"call_id": "c1", "text": "%"}, {"since": "0001-01-01"}, {"until": "9999-12-31"}, {"cursor": "x"},
+    ],
+    "/api/v1/log": [
+        {"outcome": "unrecognized"}, {"number": "+39 045 222 4600", "limit": "1"}, {"text": "é"},
+        {"since": "2000-01-01T00:00Z", "route": "tvox/events"}, {"call_id": "c1"}, {"until": "bad"},
+    ],
+    "/log/replay": [{"outcome": "rejected"}, {"outcome": "unrecognized", "route": "tvox/events"}],
+    "/interactions/{call_id:path}": [{"order": "arrival"}, {"order": "time"}],
+}  # fmt: skip
 VALUES_EACH = 8  # existing values tried per path parameter
 PAGES_FOLLOWED = 20  # journey pages followed through their cursors, at most
 NEXT_CURSOR = re.compile(r'href="(/contacts/\d+(?:/journey)?\?after=[^"]+)"')
+NEXT_LOG_PAGE = re.compile(r'rel="next" href="(/log\?[^"]+)"')
 PARAMETER = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")
 
 
@@ -114,6 +125,10 @@ def server_errors(client: TestClient) -> list[str]:
                     _follow_api(client, url, limit, check)
             if declared in ("/contacts/{contact_id}", "/contacts/{contact_id:int}"):
                 _follow_card(client, url, check)
+            if declared == "/api/v1/log":
+                _follow_api(client, url, "3", check)
+            if declared == "/log":
+                _follow_log(client, check)
     return failures
 
 
@@ -131,6 +146,16 @@ def _follow_card(client: TestClient, url: str, check: Any) -> None:
     for _ in range(PAGES_FOLLOWED):
         response = check(_get(client, url))
         found = NEXT_CURSOR.search(response.text) if response.status_code == 200 else None
+        if found is None:
+            return
+        url = found.group(1).replace("&amp;", "&")
+
+
+def _follow_log(client: TestClient, check: Any) -> None:
+    url = "/log"
+    for _ in range(PAGES_FOLLOWED):
+        response = check(_get(client, url))
+        found = NEXT_LOG_PAGE.search(response.text) if response.status_code == 200 else None
         if found is None:
             return
         url = found.group(1).replace("&amp;", "&")

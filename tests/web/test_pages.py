@@ -41,9 +41,14 @@ def test_card_shows_the_tutorials_calls_with_labels_names_and_local_times(client
     ):
         assert f">{column}</th>" in page.text
     consultative, blind, outbound, inbound = rows(page.text)
-    assert inbound.startswith("Chiamata di Servizio Inbound Risposta Customer Care Operatore 1 "
-                              "20-11-2020 11:24:08 20-11-2020 11:24:14 20-11-2020 11:25:43")  # fmt: skip
-    assert outbound.startswith("Chiamata Outbound Risposta - Operatore 1 20-11-2020 11:29:31")
+    # Each row links to its requests ("Richieste ricevute": the interaction page).
+    assert inbound.startswith(
+        "Chiamata di Servizio Inbound Risposta Richieste ricevute Customer Care Operatore 1 "
+        "20-11-2020 11:24:08 20-11-2020 11:24:14 20-11-2020 11:25:43"
+    )
+    assert outbound.startswith(
+        "Chiamata Outbound Risposta Richieste ricevute - Operatore 1 20-11-2020 11:29:31"
+    )
     assert "Chiamata trasferita (diretta / blind)" in blind
     assert "Trasferita ad operatore: Operatore 2" in blind
     assert "Data/Ora trasferimento: 20-11-2020 11:45:57" in blind

@@ -127,7 +127,7 @@ def test_event_log_shows_rejected_requests_with_their_reason(client: TestClient)
     assert "&lt;b&gt;soon&lt;/b&gt;" in log and "<b>soon" not in log
     assert "badge-log-rejected" in client.get("/log?outcome=rejected", headers=HTML).text
     accepted = client.get("/log?outcome=accepted", headers=HTML).text
-    assert "badge-log-rejected" not in accepted and "Nessuna voce con questo esito" in accepted
+    assert "badge-log-rejected" not in accepted and "Nessuna voce con questi filtri" in accepted
 
 
 def test_roles_decide_who_may_change_what(client: TestClient, make_user: Callable[..., str]) -> None:

@@ -12,8 +12,8 @@ from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
 from tvox_journey.live.sse import comment, format_frame
 from tvox_journey.services import recording
 from tvox_journey.store.event_log import LogEntry, LogOutcome
+from tvox_journey.store.log_query import OUTCOMES
 from tvox_journey.web.pages import i18n
-from tvox_journey.web.pages.admin import OUTCOMES
 
 TEMPLATES_KEY = re.compile(r"""_\(\s*["']([a-z_0-9]+\.[a-z_0-9]+)["']""")
 

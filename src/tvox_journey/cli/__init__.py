@@ -19,6 +19,7 @@ def main() -> None:
         demo,
         doctor,
         erase,
+        log,
         serve,
         simulate,
         transfer,

@@ -2,7 +2,8 @@
 
 Events are deduplicated by content and applied in a content-only order (event
 time, then a fixed rank per action), never by arrival, so every permutation
-and duplication of the same events folds to the same interaction.
+and duplication of the same events folds to the same interaction. `fold_steps`
+applies them one at a time and says what each changed (the interaction page).
 """
 
 from __future__ import annotations
@@ -148,14 +149,8 @@ def _popups(events: list[CallEvent]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(merged.items()))
 
 
-def fold(events: Iterable[CallEvent]) -> Interaction | None:
-    """Fold the events of one call id into its interaction; None when there are none."""
-    ordered = sorted(set(events), key=CallEvent.sort_key)
-    if not ordered:
-        return None
-    state = _State()
-    for event in ordered:
-        _apply(state, event)
+def _interaction(state: _State, ordered: list[CallEvent]) -> Interaction:
+    """The interaction `state` stands for, once the events `ordered` (sorted, distinct) were applied."""
     kind = _kind(ordered)
     # Transfer events carry the caller as clid, so they count for the number too,
     # but after the opening events of the call itself.
@@ -188,3 +183,62 @@ def fold(events: Iterable[CallEvent]) -> Interaction | None:
         unknown_event_count=state.unknown,
         earliest=ordered[0].occurred,
     )
+
+
+def fold(events: Iterable[CallEvent]) -> Interaction | None:
+    """Fold the events of one call id into its interaction; None when there are none."""
+    ordered = sorted(set(events), key=CallEvent.sort_key)
+    if not ordered:
+        return None
+    state = _State()
+    for event in ordered:
+        _apply(state, event)
+    return _interaction(state, ordered)
+
+
+# What a step of the fold may change, as a person reads an interaction (the count of events and the
+# earliest time any event carries change with every step, and say nothing of the call).
+STEP_FIELDS: tuple[str, ...] = (
+    "kind", "direction", "outcome", "number", "agent", "service", "started", "answered", "ended",
+    "legs", "called_number", "channel", "campaign_id", "list_id", "abandoned_call_id", "caller_name",
+    "caller_surname", "caller_company", "popups", "agents_not_answering", "abandoned",
+    "unknown_event_count",
+)  # fmt: skip
+_UNSET: tuple[object, ...] = (None, (), False, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class FoldStep:
+    """One event applied in the fold's order: the interaction after it, and the fields it changed."""
+
+    event: CallEvent
+    after: Interaction
+    changed: tuple[str, ...]
+
+
+def step_values(interaction: Interaction) -> dict[str, object]:
+    """The values of `STEP_FIELDS` (`outcome` is derived from the others)."""
+    return {name: getattr(interaction, name) for name in STEP_FIELDS}
+
+
+def fold_steps(events: Iterable[CallEvent]) -> list[FoldStep]:
+    """The fold one event at a time, in its own order (an event repeated by content counts once).
+
+    Each step applies one more event to the same state the fold builds, so the last step's
+    interaction is `fold(events)`. The first step's changes are the fields it set.
+    """
+    ordered = sorted(set(events), key=CallEvent.sort_key)
+    state = _State()
+    steps: list[FoldStep] = []
+    before: dict[str, object] | None = None
+    for end, event in enumerate(ordered, start=1):
+        _apply(state, event)
+        after = _interaction(state, ordered[:end])
+        values = step_values(after)
+        if before is None:
+            changed = tuple(name for name, value in values.items() if value not in _UNSET)
+        else:
+            changed = tuple(name for name, value in values.items() if before[name] != value)
+        steps.append(FoldStep(event, after, changed))
+        before = values
+    return steps

@@ -76,6 +76,7 @@ def record_many(conn: Connection, entries: Sequence[LogEntry], policy: NumberPol
 
     Each call touched is folded once, after all its new events are in the log.
     """
+    entries = [replace(e, number_key=policy.key(e.event.number)) if e.event else e for e in entries]
     folded = [(i, call_id) for i, entry in enumerate(entries) if (call_id := _folded_call(entry)) is not None]
     lock_calls(conn, [call_id for _, call_id in folded])
     seqs = event_log.append_new(conn, [entries[i] for i, _ in folded])

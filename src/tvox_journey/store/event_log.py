@@ -17,7 +17,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Executable, bindparam, func, insert, or_, select
+from sqlalchemy import Connection, Executable, and_, bindparam, func, insert, or_, select
 
 from tvox_journey.domain.events import CallEvent
 from tvox_journey.store import dialect
@@ -55,6 +55,9 @@ class LogEntry:
     actor: str | None = None
     request_bytes: int | None = None  # size of the query string and body, when only an excerpt is kept
     flood_key: str | None = None  # refusals with the same key are one counted row (store/refused.py)
+    query_pairs: int | None = None  # how many of `params` came from the URI's query string (webhooks)
+    number_key: str | None = None  # the event's number, normalized (set by services.recording.record_many)
+    replay_of: int | None = None  # the row this entry replays (replay.py)
 
 
 def dedupe_key(route: str, params: Sequence[tuple[str, str]]) -> str:
@@ -93,15 +96,29 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
         "body": entry.body,
         "actor": storable(entry.actor),
         "request_bytes": None if entry.request_bytes is None else min(entry.request_bytes, MAX_REQUEST_BYTES),
+        "query_pairs": entry.query_pairs,
+        "number_key": entry.number_key,
+        "replay_of": entry.replay_of,
     }
 
 
 # Statements are built once and given their values at execution, so SQLAlchemy
 # compiles each only once (building one per event cost more than running it).
 _APPEND = insert(event_log).returning(event_log.c.seq)
+_replays = event_log.alias("replays")
+# An unrecognized event that a replay has since read as a known one (replay.py) is folded no more:
+# the replay's row stands for the same request.
+_REPLAYED = (
+    select(_replays.c.seq)
+    .where(_replays.c.replay_of == event_log.c.seq, _replays.c.outcome != LogOutcome.REJECTED)
+    .exists()
+)
 _EVENTS_FOR_CALLS = select(event_log.c.call_id, event_log.c.event).where(
     event_log.c.call_id.in_(bindparam("call_ids", expanding=True)),
-    or_(event_log.c.outcome == LogOutcome.ACCEPTED, event_log.c.outcome == LogOutcome.UNRECOGNIZED),
+    or_(
+        event_log.c.outcome == LogOutcome.ACCEPTED,
+        and_(event_log.c.outcome == LogOutcome.UNRECOGNIZED, ~_REPLAYED),
+    ),
 )
 
 
@@ -137,7 +154,7 @@ def append_new(conn: Connection, entries: Sequence[LogEntry]) -> list[int | None
 
 
 def events_for_calls(conn: Connection, call_ids: Collection[str]) -> dict[str, list[CallEvent]]:
-    """Every accepted event of each call id, in no particular order."""
+    """Every folded event of each call id (accepted, and unrecognized unless replayed), in no order."""
     found: dict[str, list[CallEvent]] = {call_id: [] for call_id in call_ids}
     if found:
         for row in conn.execute(_EVENTS_FOR_CALLS, {"call_ids": list(found)}):

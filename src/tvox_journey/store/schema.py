@@ -57,8 +57,40 @@ event_log = Table(
     Column("seen_count", Integer, nullable=False, server_default=text("1")),
     Column("last_seen_at", DateTime(timezone=True), nullable=True),
     Column("request_bytes", BigInteger, nullable=True),
+    # Webhook rows: how many of `params` came from the URI's query string (the rest from a POST body),
+    # so that a replay reads the request as the webhook did (ingest/requests.py).
+    Column("query_pairs", Integer, nullable=True),
+    Column("number_key", String(64), nullable=True),  # the event's number, normalized: the number filter
+    Column("replay_of", BigInteger, nullable=True),  # the row this one replays (replay.py); never a FK
 )
-Index("ix_event_log_call_id", event_log.c.call_id)
+# The log's filters (store/log_query.py): each one an index in the log's order, newest first by
+# receipt time then sequence number, so that a page of any one filter is a short index range.
+Index("ix_event_log_call_id", event_log.c.call_id, event_log.c.received_at, event_log.c.seq)
+Index("ix_event_log_received_at", event_log.c.received_at, event_log.c.seq)
+Index("ix_event_log_route", event_log.c.route, event_log.c.received_at, event_log.c.seq)
+# Every outcome but accepted, most of the log: that filter reads another index (store/log_query.py).
+Index(
+    "ix_event_log_outcome",
+    event_log.c.outcome,
+    event_log.c.received_at,
+    event_log.c.seq,
+    sqlite_where=text("outcome <> 'accepted'"),
+    postgresql_where=text("outcome <> 'accepted'"),
+)
+Index(
+    "ix_event_log_number_key",
+    event_log.c.number_key,
+    event_log.c.received_at,
+    event_log.c.seq,
+    sqlite_where=text("number_key IS NOT NULL"),
+    postgresql_where=text("number_key IS NOT NULL"),
+)
+Index(
+    "ix_event_log_replay_of",
+    event_log.c.replay_of,
+    sqlite_where=text("replay_of IS NOT NULL"),
+    postgresql_where=text("replay_of IS NOT NULL"),
+)
 # The retention prune's scan: rejected rows by age, without indexing any other row.
 Index(
     "ix_event_log_rejected_received_at",

@@ -4,7 +4,8 @@ in the API."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -123,3 +124,93 @@ def contact_out(contact: Contact) -> ContactOut:
         company=contact.company,
         numbers=[NumberOut(raw=n.raw, normalized=n.key) for n in contact.numbers],
     )
+
+
+class LogRowOut(BaseModel):
+    """One row of the event log: a request as received (or a user's action), its outcome and links."""
+
+    seq: int
+    received_at: datetime
+    method: str
+    path: str
+    route: str
+    outcome: str = Field(description="accepted, duplicate, unrecognized, rejected or action")
+    status_code: int
+    reason: str | None
+    actor: str | None
+    call_id: str | None = Field(description="Its interaction: GET /api/v1/interactions/{call_id}")
+    number_normalized: str | None
+    params: list[tuple[str, str]] = Field(description="The parameters as received, in order")
+    body: str | None = Field(description="Body bytes kept, as text (a refusal's excerpt)")
+    seen_count: int = Field(description="Requests this row stands for (a counted flood of refusals)")
+    last_seen_at: datetime | None
+    request_bytes: int | None = Field(description="The request's size, when only an excerpt was kept")
+    replay_of: int | None = Field(description="The row this one replays")
+    remote_addr: str | None
+    contact_ids: list[int] = Field(description="Contacts that have its number (or its call's)")
+
+
+class LogPageOut(BaseModel):
+    items: list[LogRowOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next (older) page")
+    bounded: bool = Field(
+        False, description="The page stopped at the reading bound, not at the end: `next_cursor` searches on"
+    )
+
+
+class EventDataOut(BaseModel):
+    call_type: str
+    action: str
+    occurred_at: datetime
+    occurred_text: str = Field(description="The time as TVox sent it")
+    raw_event: str | None = Field(description="The `event` value, when unrecognized")
+
+
+class FieldChangeOut(BaseModel):
+    field: str
+    before: Any
+    after: Any
+
+
+class CallEventOut(BaseModel):
+    """One request of a call, and what it did to the interaction."""
+
+    seq: int
+    received_at: datetime
+    method: str
+    path: str
+    route: str
+    outcome: str
+    status_code: int
+    reason: str | None
+    replay_of: int | None
+    params: list[tuple[str, str]]
+    event: EventDataOut | None
+    note: str = Field(description="folded, same_event, duplicate, replayed, not_folded or unreadable")
+    fold_position: int | None = Field(description="Its place in the fold's order (event time), from 1")
+    same_as: int | None = Field(description="The earlier row that brought the same event")
+    replayed_by: int | None = Field(description="The replay that stands for this unrecognized event")
+    changes: list[FieldChangeOut] = Field(description="The fields of the interaction its fold step changed")
+
+
+class InteractionEventsOut(BaseModel):
+    call_id: str
+    interaction: InteractionOut | None
+    events: list[CallEventOut] = Field(description="In arrival order")
+    event_time_order: list[int] = Field(description="The same rows' `seq` in event-time order (the fold's)")
+    truncated: bool = Field(description="More requests than the first ones listed")
+
+
+def json_value(value: object) -> Any:
+    """A field of an interaction as JSON."""
+    if isinstance(value, Instant):
+        return value.at.isoformat()
+    if isinstance(value, tuple) and value and isinstance(value[0], TransferLeg):
+        return [_leg_out(leg).model_dump(mode="json") for leg in value]
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        return dict(value)
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, StrEnum):
+        return value.value
+    return value

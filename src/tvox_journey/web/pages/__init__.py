@@ -12,7 +12,19 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from tvox_journey.settings import Settings
-from tvox_journey.web.pages import admin, board, card, contacts, contacts_import, erase, setup, stream
+from tvox_journey.web.pages import (
+    admin,
+    board,
+    card,
+    contacts,
+    contacts_import,
+    erase,
+    interaction,
+    log,
+    log_replay,
+    setup,
+    stream,
+)
 from tvox_journey.web.pages.errors import render_error_page
 from tvox_journey.web.pages.render import make_environment
 
@@ -22,7 +34,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 def install_pages(app: FastAPI, settings: Settings) -> None:
     app.state.page_templates = make_environment()
     app.state.render_error_page = render_error_page
-    for module in (board, contacts, card, erase, admin, setup, stream):
+    for module in (board, contacts, card, erase, admin, log, log_replay, interaction, setup, stream):
         app.include_router(module.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(contacts_import.router, max_body_size=contacts_import.MAX_BODY_BYTES)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -29,6 +29,7 @@ class RequestProblem(Exception):
 class Incoming:
     params: tuple[tuple[str, str], ...]
     body: bytes | None
+    query_pairs: int = 0  # how many of `params` came from the query string (the rest from the body)
 
 
 def _decode(raw: bytes, where: str, max_params: int) -> list[tuple[str, str]]:
@@ -84,6 +85,7 @@ async def read_incoming(request: Request, *, max_body: int, max_params: int) -> 
     if len(query) > max_body:
         raise RequestProblem(414, f"query string longer than {max_body} bytes")
     params = _decode(query, "query string", max_params)
+    query_pairs = len(params)
     body = b""
     if request.method == "POST":
         body = await read_body(request, max_body)
@@ -94,7 +96,7 @@ async def read_incoming(request: Request, *, max_body: int, max_params: int) -> 
             params += _decode(body, "body", max_params - len(params))
         except RequestProblem as problem:
             raise RequestProblem(problem.status_code, problem.reason, body[:4096], len(body)) from None
-    return Incoming(tuple(params), body or None)
+    return Incoming(tuple(params), body or None, query_pairs)
 
 
 @dataclass(frozen=True)

@@ -3,34 +3,18 @@ events are folded; the answer is 2xx only after the commit. Used by the tutorial
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 
-from tvox_journey.domain.events import Action, CallType
-from tvox_journey.ingest.contract import Route, route_event
-from tvox_journey.ingest.errors import InvalidEvent
+from tvox_journey.ingest.requests import Reading
 from tvox_journey.live.broadcaster import Change
 from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.web.deps import get_resources
 from tvox_journey.web.webhooks.access import check_webhook_access
 from tvox_journey.web.webhooks.incoming import Incoming, RequestProblem, read_incoming, received
 from tvox_journey.web.webhooks.refusals import log_rejected, problem_response, remote_addr
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """What a webhook request stands for: its route key, event type and variable mapping."""
-
-    route: str
-    call_type: CallType
-    action: Action
-    mapping: Mapping[str, str]
-    required: frozenset[str] = frozenset()
-    raw_event: str | None = None
-    uri_fixed: tuple[tuple[str, str], ...] = ()  # pairs the URI fixed (type/event): logged, not parsed
 
 
 async def read_or_refuse(request: Request, route: str) -> Incoming | Response:
@@ -54,51 +38,32 @@ async def read_or_refuse(request: Request, route: str) -> Incoming | Response:
         return problem_response(problem.status_code, None, problem.reason)
 
 
-def without(params: tuple[tuple[str, str], ...], fixed: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
-    """`params` less the first occurrence of each pair in `fixed`."""
-    rest = list(params)
-    for pair in fixed:
-        if pair in rest:
-            rest.remove(pair)
-    return rest
-
-
-async def handle_webhook(request: Request, resolved: Resolved, incoming: Incoming | None = None) -> Response:
-    """Read (unless already read), parse, record and acknowledge one notification."""
+async def handle_webhook(request: Request, route: str, read: Callable[[Incoming], Reading]) -> Response:
+    """Read the request (refused under `route` when it cannot be), parse it with `read`, record it and
+    acknowledge it."""
     resources = get_resources(request)
-    if incoming is None:
-        read = await read_or_refuse(request, resolved.route)
-        if not isinstance(read, Incoming):
-            return read
-        incoming = read
-    try:
-        route = Route(
-            resolved.route, resolved.call_type, resolved.action, resolved.mapping, resolved.required
-        )
-        event = route_event(
-            route,
-            without(incoming.params, resolved.uri_fixed),
-            tvox_timezone=resources.tvox_zone,
-            raw_event=resolved.raw_event,
-        )
-    except InvalidEvent as invalid:
+    incoming = await read_or_refuse(request, route)
+    if not isinstance(incoming, Incoming):
+        return incoming
+    reading = read(incoming)
+    if reading.invalid is not None:
         await log_rejected(
-            request, resources, route=resolved.route, status_code=422,
-            reason=str(invalid), params=incoming.params,
+            request, resources, route=reading.route, status_code=422, reason=str(reading.invalid),
+            params=incoming.params, query_pairs=incoming.query_pairs,
         )  # fmt: skip
-        return problem_response(422, invalid.variable, invalid.reason)
-    outcome = LogOutcome.UNRECOGNIZED if resolved.action is Action.UNKNOWN else LogOutcome.ACCEPTED
+        return problem_response(422, reading.invalid.variable, reading.invalid.reason)
     entry = LogEntry(
         received_at=resources.now(),
         method=request.method,
         path=request.url.path[:2048],
-        route=resolved.route,
+        route=reading.route,
         params=incoming.params,
-        outcome=outcome,
+        outcome=LogOutcome.UNRECOGNIZED if reading.unrecognized else LogOutcome.ACCEPTED,
         status_code=200,
         remote_addr=remote_addr(request),
-        event=event,
-        reason=f"unrecognized event {resolved.raw_event!r}" if outcome == LogOutcome.UNRECOGNIZED else None,
+        event=reading.event,
+        reason=reading.reason,
+        query_pairs=incoming.query_pairs,
     )
     recorded = await resources.writer.record(entry, resources.policy)
     if recorded.outcome != LogOutcome.DUPLICATE:

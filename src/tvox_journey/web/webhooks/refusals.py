@@ -32,6 +32,7 @@ async def log_rejected(
     params: Sequence[tuple[str, str]] = (),
     body: bytes | None = None,
     size: int | None = None,
+    query_pairs: int | None = None,
 ) -> Recorded:
     """Record a request that was refused, with the reason.
 
@@ -53,10 +54,11 @@ async def log_rejected(
         remote_addr=remote_addr(request),
         reason=reason,
         body=body,
+        query_pairs=query_pairs,
     )
     if status_code != 422:
         kept, kept_body = refused.excerpt(params, body, settings.refused_log_excerpt_bytes)
-        entry = replace(entry, params=kept, body=kept_body, request_bytes=size)
+        entry = replace(entry, params=kept, body=kept_body, request_bytes=size, query_pairs=None)
         entry = replace(entry, flood_key=refused.flood_key(entry, settings.refused_log_window_seconds))
     return await resources.writer.record(entry, resources.policy)
 

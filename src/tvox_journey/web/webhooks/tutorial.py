@@ -8,16 +8,22 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from tvox_journey.ingest.contract import TUTORIAL_ROUTES, Route
+from tvox_journey.ingest.requests import Reading, read_tutorial
 from tvox_journey.web.deps import get_resources
-from tvox_journey.web.webhooks.pipeline import Resolved, handle_webhook
+from tvox_journey.web.webhooks.incoming import Incoming
+from tvox_journey.web.webhooks.pipeline import handle_webhook
 
 
 def _tutorial_endpoint(route: Route) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        # The effective mapping (default < mapping file < admin page), looked up per request.
-        mapping = get_resources(request).mappings.for_route(route.path)
-        resolved = Resolved(route.path, route.call_type, route.action, mapping, route.required)
-        return await handle_webhook(request, resolved)
+        resources = get_resources(request)
+
+        def read(incoming: Incoming) -> Reading:
+            # The effective mapping (default < mapping file < admin page), looked up per request.
+            mapping = resources.mappings.for_route(route.path)
+            return read_tutorial(route, incoming.params, mapping, tvox_timezone=resources.tvox_zone)
+
+        return await handle_webhook(request, route.path, read)
 
     return endpoint
 
