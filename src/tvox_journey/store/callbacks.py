@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, func, insert, select
 
 from tvox_journey.domain.interaction import Interaction, Kind, Outcome
 from tvox_journey.store.codec import interaction_from_json
@@ -67,13 +67,21 @@ def _utc(at: datetime) -> datetime:
 
 def unanswered_attempts(conn: Connection, *, since: datetime, number_key: str | None = None) -> list[Attempt]:
     """Missed inbound calls since `since` with no later answered call of their number, any order, each
-    with whether a "handled" mark names it.
+    with whether a "handled" mark names it (one statement: `attempts_query`)."""
+    return [
+        Attempt(row.number_key, row.call_id, _utc(row.sort_at), row.service, bool(row.handled))
+        for row in conn.execute(attempts_query(conn, since=since, number_key=number_key))
+    ]
 
-    One statement: the missed calls of the window (through the sort time index: work grows with
-    the window, never with the history); for each of their numbers once, the newest answered or
-    ongoing call since `since`, from the `(number_key, sort_at, ...)` covering index (a number that
-    missed a thousand calls costs one read, not one per call); for the attempts that remain, the
-    marks through the log's call id index.
+
+def attempts_query(conn: Connection, *, since: datetime, number_key: str | None = None) -> Select[Any]:
+    """The statement of `unanswered_attempts`.
+
+    The missed calls of the window, through the sort time index (work grows with the window, never
+    with the history); for each of their numbers once, the newest answered or ongoing call since
+    `since`, from the `(number_key, sort_at, ...)` covering index (a number that missed a thousand
+    calls costs one read, not one per call); for the attempts that remain, the marks through the
+    log's call id index.
     """
     missed_where = [
         interactions.c.sort_at >= since,
@@ -109,6 +117,7 @@ def unanswered_attempts(conn: Connection, *, since: datetime, number_key: str | 
         .scalar_subquery()
     )
     reached = select(numbers.c.number_key, newest_reached.label("reached_at")).cte("reached")
+    before_window = since - timedelta(microseconds=1)
     mark = (
         select(event_log.c.seq)
         .where(
@@ -118,15 +127,12 @@ def unanswered_attempts(conn: Connection, *, since: datetime, number_key: str | 
         )
         .exists()
     )
-    query = (
+    return (
         select(missed, mark.label("handled"))
         .join(reached, reached.c.number_key == missed.c.number_key)
-        .where(or_(reached.c.reached_at.is_(None), missed.c.sort_at > reached.c.reached_at))
+        # Every missed call of the window is after `before_window`: a number never reached keeps them all.
+        .where(missed.c.sort_at > func.coalesce(reached.c.reached_at, before_window))
     )
-    return [
-        Attempt(row.number_key, row.call_id, _utc(row.sort_at), row.service, bool(row.handled))
-        for row in conn.execute(query)
-    ]
 
 
 def latest_interactions(conn: Connection, call_ids: Sequence[str]) -> dict[str, Interaction]:
