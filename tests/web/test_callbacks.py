@@ -348,3 +348,10 @@ def test_a_click_to_call_template_may_be_unset_or_http() -> None:
     assert accepted == "HTTP://10.0.0.5:8080/call?n={number}"
     with pytest.raises(ValueError):
         Settings(callbacks_window_days=0)
+
+
+def test_the_use_cases_import_neither_the_web_nor_the_live_layer() -> None:
+    from tests.test_layers import PACKAGE, imports_of
+
+    names = imports_of(PACKAGE / "callbacks.py")
+    assert {n for n in names if n.startswith(("tvox_journey.web", "tvox_journey.live", "fastapi"))} == set()
