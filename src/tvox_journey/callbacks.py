@@ -66,20 +66,27 @@ class SharedList:
 
     Every open page asks again after each change, and the navigation's count with it: without this,
     thirty open pages would run the query sixty times a change. The state is the key a caller reads
-    (see `current`); requests that arrive together wait for the one computing it (one at a time).
+    (see `current`); requests that arrive together wait for the one computing it, at most
+    `wait_seconds` (a database that stops answering must not queue them one timeout after another):
+    then each computes its own.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, wait_seconds: float = 2.0) -> None:
         self._lock = threading.Lock()
         self._key: Hashable = None
         self._value: Callbacks | None = None
+        self.wait_seconds = wait_seconds
 
     def get(self, key: Hashable, compute: Callable[[], Callbacks]) -> Callbacks:
-        with self._lock:
+        if not self._lock.acquire(timeout=self.wait_seconds):
+            return compute()
+        try:
             if self._value is None or self._key != key:
                 self._value = compute()
                 self._key = key
             return self._value
+        finally:
+            self._lock.release()
 
 
 def current(shared: SharedList, db: Database, *, floor: int, now: datetime, window_days: int) -> Callbacks:

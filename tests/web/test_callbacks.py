@@ -355,3 +355,33 @@ def test_the_use_cases_import_neither_the_web_nor_the_live_layer() -> None:
 
     names = imports_of(PACKAGE / "callbacks.py")
     assert {n for n in names if n.startswith(("tvox_journey.web", "tvox_journey.live", "fastapi"))} == set()
+
+
+def test_the_shared_list_is_computed_once_per_state_and_never_waited_on_for_long() -> None:
+    import threading
+    import time
+
+    from tvox_journey.callbacks import Callbacks, SharedList
+
+    shared = SharedList(wait_seconds=0.2)
+    made: list[int] = []
+
+    def compute(n: int, pause: float = 0.0) -> Callable[[], Callbacks]:
+        def run() -> Callbacks:
+            made.append(n)
+            time.sleep(pause)
+            return Callbacks([], n, datetime.now(UTC))
+
+        return run
+
+    assert shared.get(("a",), compute(1)).total == 1
+    assert shared.get(("a",), compute(2)).total == 1  # same state: not computed again
+    assert shared.get(("b",), compute(3)).total == 3
+    stuck = threading.Thread(target=shared.get, args=(("c",), compute(4, pause=1.0)))
+    stuck.start()
+    time.sleep(0.05)
+    began = time.monotonic()
+    assert shared.get(("c",), compute(5)).total == 5  # did not wait for the stuck computation
+    assert time.monotonic() - began < 0.9
+    stuck.join()
+    assert made == [1, 3, 4, 5]
