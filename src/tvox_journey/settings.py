@@ -10,6 +10,7 @@ import re
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -23,6 +24,8 @@ _FRAME_SOURCE = re.compile(
     r"'self'|'none'|[a-z][a-z0-9+.-]*:|([a-z][a-z0-9+.-]*://)?(\*\.)?[a-z0-9.-]+(:(\d{1,5}|\*))?(/[^\s;,']*)?",
     re.IGNORECASE,
 )
+# What a URL template may not hold: it goes into pages' links as it is (but the number).
+_URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f\"'<>\\`]")
 
 
 class Settings(BaseSettings):
@@ -188,6 +191,19 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         "text", description="Server log lines: text, or one JSON object a line with the request id (json)"
     )
+    # Missed calls to call back (docs/pages.md, "Missed calls to call back").
+    callbacks_window_days: int = Field(
+        7,
+        ge=1,
+        le=90,
+        description="Days of missed calls /callbacks lists (older ones leave the list); bounds its query",
+    )
+    click_to_call_url: str | None = Field(
+        None,
+        description="TVox click-to-call URL for the call-back links of /callbacks, with `{number}` where the "
+        "number goes (E.164, percent-encoded), e.g. https://tvox.example/click2call?number={number}; "
+        "http or https only, checked at start; unset: `tel:` links only",
+    )
 
     @field_validator("default_region")
     @classmethod
@@ -237,6 +253,23 @@ class Settings(BaseSettings):
         if value is not None:
             read_mapping_file(value)  # raises MappingFileError (a ValueError) naming the line
         return value
+
+    @field_validator("click_to_call_url")
+    @classmethod
+    def _click_to_call_template(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        template = value.strip()
+        if "{number}" not in template:
+            raise ValueError("the click-to-call URL must contain {number}, where the number goes")
+        if _URL_UNSAFE.search(template):
+            raise ValueError(
+                "the click-to-call URL contains spaces, quotes, angle brackets or control characters"
+            )
+        parts = urlsplit(template.replace("{number}", "0"))
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError("the click-to-call URL must be an http:// or https:// URL with a host")
+        return template
 
     @field_validator("display_timezone", "tvox_timezone")
     @classmethod

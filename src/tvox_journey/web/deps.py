@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Request
 
+from tvox_journey.callbacks import SharedList
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.mapping import Mappings
 from tvox_journey.live.broadcaster import Broadcaster
@@ -33,6 +34,7 @@ class Resources:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     mappings: Mappings = field(default_factory=Mappings)  # replaced when the admin page edits them
     mappings_seq: int = 0  # log sequence number of the newest mapping edit applied
+    callbacks: SharedList = field(default_factory=SharedList)  # the list of /callbacks, once per change
 
     def now(self) -> datetime:
         return datetime.now(UTC)

@@ -214,3 +214,46 @@ def json_value(value: object) -> Any:
     if isinstance(value, StrEnum):
         return value.value
     return value
+
+
+# Missed calls to call back (web/api/callbacks.py).
+class CallbackOut(BaseModel):
+    number_normalized: str
+    number: str | None = Field(description="The number as TVox sent it with the newest attempt")
+    contacts: list[ContactOut]
+    service: str | None = Field(description="The service of the newest attempt")
+    attempts: int = Field(description="Missed calls since the last answered call and the last handled mark")
+    first_attempt_at: datetime
+    last_attempt_at: datetime
+    last_call_id: str
+    abandoned: bool = Field(description="The newest attempt was abandoned (hung up before any answer)")
+    seconds_since_last_attempt: int
+    tel_uri: str | None
+    click_to_call_url: str | None = Field(description="Set when TVOX_JOURNEY_CLICK_TO_CALL_URL is")
+
+
+class CallbacksOut(BaseModel):
+    count: int = Field(description="How many numbers there are to call back (items holds at most `limit`)")
+    window_days: int
+    since: datetime
+    items: list[CallbackOut]
+
+
+class HandledIn(BaseModel):
+    note: Annotated[str, Field(max_length=500, pattern=r"^[^\x00-\x1f\x7f]*$")] | None = None
+    through_call_id: Annotated[
+        str | None,
+        Field(
+            max_length=255,
+            pattern=r"^[^\x00-\x1f\x7f]*$",
+            description="The newest attempt the agent saw (`last_call_id`); later ones stay open. "
+            "Unset: every attempt open now",
+        ),
+    ] = None
+
+
+class HandledOut(BaseModel):
+    number_normalized: str
+    attempts: int = Field(description="The attempts the mark closed")
+    through_call_id: str
+    seq: int = Field(description="The mark's row in the event log (the audit trail)")

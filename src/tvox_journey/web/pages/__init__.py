@@ -25,6 +25,7 @@ from tvox_journey.web.pages import (
     setup,
     stream,
 )
+from tvox_journey.web.pages import callbacks as callbacks_pages
 from tvox_journey.web.pages.errors import render_error_page
 from tvox_journey.web.pages.render import make_environment
 
@@ -37,4 +38,5 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
     for module in (board, contacts, card, erase, admin, log, log_replay, interaction, setup, stream):
         app.include_router(module.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(contacts_import.router, max_body_size=contacts_import.MAX_BODY_BYTES)
+    app.include_router(callbacks_pages.router, max_body_size=settings.max_api_body_bytes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

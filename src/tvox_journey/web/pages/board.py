@@ -17,7 +17,7 @@ from tvox_journey.store import event_log
 from tvox_journey.store import interactions as interaction_store
 from tvox_journey.store.interactions import StoredInteraction
 from tvox_journey.web.deps import Resources, ResourcesDep
-from tvox_journey.web.pages import i18n
+from tvox_journey.web.pages import callbacks, i18n
 from tvox_journey.web.pages.common import Viewer
 from tvox_journey.web.pages.journey import Names, Row, journey_row
 from tvox_journey.web.pages.render import formatter, language, render
@@ -79,6 +79,7 @@ def home(request: Request, resources: ResourcesDep, user: Viewer) -> Response:
             "contact_count": contact_store.count(conn),
             "live_count": len(_in_progress(conn, resources)),
             "unknown_count": len({s.number_key for s in interaction_store.unknown_numbers(conn, limit=100)}),
+            "callbacks_count": callbacks.open_count(resources),
             "events": event_log.max_seq(conn),
         }
     return render(

@@ -10,6 +10,10 @@
  *
  * The stream is Server-Sent Events: the browser reconnects by itself and sends the last
  * event id it saw, and the server catches up from its event log. No inline script, no CDN.
+ *
+ * A count (<span data-live-count="/callbacks/count"></span>, in the navigation) is fetched as text
+ * when the page loads and again whenever a stream of the page connects or says something changed;
+ * it is written into the element (data-count too) when the answer is a number.
  */
 (function () {
   "use strict";
@@ -20,6 +24,46 @@
     }
     element.dataset.state = state;
     element.textContent = element.getAttribute("data-text-" + state) || "";
+  }
+
+  var countBusy = false;
+  var countAgain = false;
+
+  function refreshCounts() {
+    var counts = document.querySelectorAll("[data-live-count]");
+    if (!counts.length) {
+      return;
+    }
+    if (countBusy) {
+      countAgain = true;
+      return;
+    }
+    countBusy = true;
+    var url = counts[0].getAttribute("data-live-count");
+    fetch(url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/plain" } })
+      .then(function (response) {
+        return response.ok ? response.text() : "";
+      })
+      .then(function (text) {
+        var value = text.trim();
+        if (!/^[0-9]{1,9}$/.test(value)) {
+          return; /* a login page or an error: keep what is shown */
+        }
+        for (var i = 0; i < counts.length; i += 1) {
+          counts[i].textContent = value;
+          counts[i].dataset.count = value;
+        }
+      })
+      .catch(function () {
+        /* the next change tries again */
+      })
+      .then(function () {
+        countBusy = false;
+        if (countAgain) {
+          countAgain = false;
+          refreshCounts();
+        }
+      });
   }
 
   function follow(container) {
@@ -100,11 +144,13 @@
     events.addEventListener("ready", function (event) {
       container.dataset.liveSeq = event.lastEventId;
       setStatus(status, "live");
+      refreshCounts();
     });
     events.addEventListener("change", function (event) {
       container.dataset.liveSeq = event.lastEventId;
       setStatus(status, "live");
       refresh();
+      refreshCounts();
     });
     events.addEventListener("error", function () {
       if (events.readyState === EventSource.CLOSED) {
@@ -128,6 +174,7 @@
     for (var i = 0; i < containers.length; i += 1) {
       follow(containers[i]);
     }
+    refreshCounts();
   }
 
   if (document.readyState === "loading") {

@@ -492,4 +492,41 @@ MESSAGES: dict[str, str] = {
     "field.agents_not_answering": "Did not answer",
     "field.abandoned": "Abandoned",
     "field.unknown_event_count": "Unrecognized events",
+    # missed calls to call back (issue 12: web/pages/callbacks.py)
+    "nav.callbacks": "To call back",
+    "home.callbacks_hint": "Missed calls nobody has answered since",
+    "action.callback/handled": "Callback handled",
+    "callbacks.lead": "Missed or abandoned inbound calls of the last {days} days, one line per number, not "
+    "followed by any answered call, inbound or outbound: such a call takes the number off this list by "
+    "itself.",
+    "callbacks.total": "Numbers to call back: {n}.",
+    "callbacks.shown": "The {n} most recent are shown.",
+    "callbacks.who": "Contact or number",
+    "callbacks.attempts": "Attempts",
+    "callbacks.first": "since {time}",
+    "callbacks.last": "Last attempt",
+    "callbacks.actions": "Actions",
+    "callbacks.abandoned": "Abandoned",
+    "callbacks.ago": "{ago} ago",
+    "callbacks.ago_now": "less than a minute",
+    "callbacks.ago_m": "{m} min",
+    "callbacks.ago_hm": "{h} h {m} min",
+    "callbacks.ago_dh": "{d} d {h} h",
+    "callbacks.call": "Call",
+    "callbacks.call_tvox": "Call with TVox",
+    "callbacks.handled": "Mark as handled",
+    "callbacks.with_note": "with a note…",
+    "callbacks.empty": "No calls to call back.",
+    "callbacks.empty_how": "Missed or abandoned calls of the last {days} days show here until someone "
+    "talks with that number or marks them handled.",
+    "callbacks.handled_title": "Mark as handled: {number}",
+    "callbacks.handled_summary": "Attempts: {n}, the last on {time} ({ago} ago).",
+    "callbacks.handled_explain": "The number leaves the list; a new missed call puts it back. The action "
+    "stays in the audit trail, with the note.",
+    "callbacks.note": "Note (optional)",
+    "callbacks.note_hint": "For example: called back, left a voicemail.",
+    "callbacks.error_note": "The note is too long (at most {n} characters).",
+    "callbacks.notice_handled": "Marked as handled (attempts: {n}).",
+    "callbacks.notice_gone": "Nothing to mark: these calls were already handled or called back. The list "
+    "below is up to date.",
 }

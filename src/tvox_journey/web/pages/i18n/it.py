@@ -505,4 +505,41 @@ MESSAGES: dict[str, str] = {
     "field.agents_not_answering": "Non hanno risposto",
     "field.abandoned": "Abbandonata",
     "field.unknown_event_count": "Eventi non riconosciuti",
+    # missed calls to call back (issue 12: web/pages/callbacks.py)
+    "nav.callbacks": "Da richiamare",
+    "home.callbacks_hint": "Chiamate perse a cui non è seguita una risposta",
+    "action.callback/handled": "Richiamata gestita",
+    "callbacks.lead": "Chiamate in ingresso perse o abbandonate degli ultimi {days} giorni, una riga per "
+    "numero, a cui non è seguita nessuna chiamata con risposta, in ingresso o in uscita: quella chiamata "
+    "toglie il numero da qui da sola.",
+    "callbacks.total": "Numeri da richiamare: {n}.",
+    "callbacks.shown": "Qui i {n} più recenti.",
+    "callbacks.who": "Contatto o numero",
+    "callbacks.attempts": "Tentativi",
+    "callbacks.first": "dal {time}",
+    "callbacks.last": "Ultimo tentativo",
+    "callbacks.actions": "Azioni",
+    "callbacks.abandoned": "Abbandonata",
+    "callbacks.ago": "{ago} fa",
+    "callbacks.ago_now": "meno di un minuto",
+    "callbacks.ago_m": "{m} min",
+    "callbacks.ago_hm": "{h} h {m} min",
+    "callbacks.ago_dh": "{d} g {h} h",
+    "callbacks.call": "Chiama",
+    "callbacks.call_tvox": "Chiama con TVox",
+    "callbacks.handled": "Segna come gestita",
+    "callbacks.with_note": "con una nota…",
+    "callbacks.empty": "Nessuna chiamata da richiamare.",
+    "callbacks.empty_how": "Le chiamate perse o abbandonate degli ultimi {days} giorni compaiono qui "
+    "finché nessuno parla con quel numero o le segna come gestite.",
+    "callbacks.handled_title": "Segna come gestita: {number}",
+    "callbacks.handled_summary": "Tentativi: {n}, l'ultimo il {time} ({ago} fa).",
+    "callbacks.handled_explain": "Il numero esce dalla lista; una nuova chiamata persa lo rimette. "
+    "L'azione resta nel registro attività, con la nota.",
+    "callbacks.note": "Nota (facoltativa)",
+    "callbacks.note_hint": "Per esempio: richiamato, lasciato un messaggio in segreteria.",
+    "callbacks.error_note": "La nota è troppo lunga (al massimo {n} caratteri).",
+    "callbacks.notice_handled": "Segnata come gestita (tentativi: {n}).",
+    "callbacks.notice_gone": "Niente da segnare: queste chiamate sono già state gestite o richiamate. La "
+    "lista qui sotto è aggiornata.",
 }
