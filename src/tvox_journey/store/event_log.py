@@ -58,6 +58,7 @@ class LogEntry:
     query_pairs: int | None = None  # how many of `params` came from the URI's query string (webhooks)
     number_key: str | None = None  # the event's number, normalized (set by services.recording.record_many)
     replay_of: int | None = None  # the row this entry replays (replay.py)
+    request_id: str | None = None  # the id the request was answered with (X-Request-ID, server log)
 
 
 def dedupe_key(route: str, params: Sequence[tuple[str, str]]) -> str:
@@ -99,6 +100,7 @@ def log_row(entry: LogEntry) -> dict[str, Any]:
         "query_pairs": entry.query_pairs,
         "number_key": entry.number_key,
         "replay_of": entry.replay_of,
+        "request_id": entry.request_id,
     }
 
 

@@ -56,6 +56,7 @@ def _row_out(row: dict[str, Any], contact_ids: list[int]) -> LogRowOut:
         last_seen_at=log_query.utc(last) if (last := row.get("last_seen_at")) else None,
         request_bytes=row.get("request_bytes"),
         replay_of=row.get("replay_of"),
+        request_id=row.get("request_id"),
         remote_addr=row.get("remote_addr"),
         contact_ids=contact_ids,
     )

@@ -146,6 +146,9 @@ class LogRowOut(BaseModel):
     last_seen_at: datetime | None
     request_bytes: int | None = Field(description="The request's size, when only an excerpt was kept")
     replay_of: int | None = Field(description="The row this one replays")
+    request_id: str | None = Field(
+        description="The X-Request-ID it was answered with (also in the server log)"
+    )
     remote_addr: str | None
     contact_ids: list[int] = Field(description="Contacts that have its number (or its call's)")
 

@@ -12,6 +12,7 @@ from tvox_journey.ingest.requests import Reading
 from tvox_journey.live.broadcaster import Change
 from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.web.deps import get_resources
+from tvox_journey.web.responses import REQUEST_ID
 from tvox_journey.web.webhooks.access import check_webhook_access
 from tvox_journey.web.webhooks.incoming import Incoming, RequestProblem, read_incoming, received
 from tvox_journey.web.webhooks.refusals import log_rejected, problem_response, remote_addr
@@ -64,6 +65,7 @@ async def handle_webhook(request: Request, route: str, read: Callable[[Incoming]
         event=reading.event,
         reason=reading.reason,
         query_pairs=incoming.query_pairs,
+        request_id=REQUEST_ID.get(),
     )
     recorded = await resources.writer.record(entry, resources.policy)
     if recorded.outcome != LogOutcome.DUPLICATE:

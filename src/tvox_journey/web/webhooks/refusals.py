@@ -14,7 +14,7 @@ from tvox_journey.services.recording import Recorded
 from tvox_journey.store import refused
 from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.web.deps import Resources
-from tvox_journey.web.responses import error_body
+from tvox_journey.web.responses import REQUEST_ID, error_body
 from tvox_journey.web.webhooks.incoming import read_refused
 
 
@@ -55,6 +55,7 @@ async def log_rejected(
         reason=reason,
         body=body,
         query_pairs=query_pairs,
+        request_id=REQUEST_ID.get(),
     )
     if status_code != 422:
         kept, kept_body = refused.excerpt(params, body, settings.refused_log_excerpt_bytes)
