@@ -84,6 +84,7 @@ _DIALECT = sqlite_dialect()
 LOG_COLUMNS = [c.name for c in event_log.c if c.name != "seq"]
 INTERACTION_COLUMNS = [c.name for c in interactions.c if c.name != "last_seq"]
 Row = tuple[Any, ...]
+_SERVER_DEFAULTS = {"seen_count": 1}  # columns the store leaves to the database's default
 
 
 def _processed(table: Table, columns: list[str]) -> Callable[[dict[str, Any]], Row]:
@@ -92,7 +93,8 @@ def _processed(table: Table, columns: list[str]) -> Callable[[dict[str, Any]], R
     ]
 
     def process(row: dict[str, Any]) -> Row:
-        return tuple(row[name] if fn is None else fn(row[name]) for name, fn in processors)
+        values = (row.get(name, _SERVER_DEFAULTS.get(name)) for name, _fn in processors)
+        return tuple(v if fn is None else fn(v) for v, (_name, fn) in zip(values, processors, strict=True))
 
     return process
 
