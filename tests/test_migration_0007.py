@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tvox_journey.services import accounts
 from tvox_journey.settings import Settings
-from tvox_journey.store.engine import make_database
+from tvox_journey.store.engine import make_migration_engine
 from tvox_journey.store.migrate import current_revision, head_revision, upgrade
 from tvox_journey.store.schema import event_log, interactions
 from tvox_journey.web.app import create_app
@@ -26,15 +26,25 @@ RING = {
 
 def test_a_database_written_by_0006_keeps_its_users_and_events_and_folds_on(db_url: str) -> None:
     upgrade(db_url, "0006")
-    db = make_database(db_url)
+    engine = make_migration_engine(db_url)
     now = datetime.now(UTC)
-    with db.write.begin() as conn:
+    with engine.begin() as conn:  # as the code of 0006 wrote them: the columns of that schema only
         for name, role in (("admin", "admin"), ("maria", "agent")):
             password_hash = accounts.Passwords(64).hash(f"{name}-password-1")
-            accounts.add_user(
-                conn, username=name, password_hash=password_hash, role=role, actor=None, now=now
+            conn.execute(
+                text(
+                    "INSERT INTO users (username, password_hash, role, created_at) VALUES (:u, :h, :r, :at)"
+                ),
+                {"u": name, "h": password_hash, "r": role, "at": now},
             )
-    db.dispose()
+            conn.execute(
+                text(
+                    "INSERT INTO event_log (received_at, method, path, route, params, outcome, status_code)"
+                    " VALUES (:at, 'ACTION', 'user/create', 'user/create', :params, 'action', 200)"
+                ),
+                {"at": now, "params": f'[["username", "{name}"], ["role", "{role}"]]'},
+            )
+    engine.dispose()
     settings = Settings(database_url=db_url, password_hash_memory_kib=64)
     with TestClient(create_app(settings)) as client:  # migrates on start
         assert current_revision(db_url) == head_revision()

@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Text, bindparam, cast, delete, func, select, update
+from sqlalchemy import Boolean, Connection, Text, bindparam, case, cast, delete, func, null, select, update
 
 from tvox_journey.store.event_log import LogOutcome
 from tvox_journey.store.schema import contact_numbers, contacts, event_log, interactions
@@ -172,6 +172,8 @@ _REDACT = (
         event=bindparam("new_event", type_=event_log.c.event.type),
         call_id=bindparam("new_call_id"),
         dedupe_key=None,
+        # the log's number filter (migration 0008): gone with the event it was taken from
+        number_key=case((bindparam("clear_number", type_=Boolean), null()), else_=event_log.c.number_key),
     )
 )
 
@@ -191,6 +193,7 @@ def redact(conn: Connection, rows: Sequence[LogRow]) -> None:
                     "new_reason": row.reason,
                     "new_event": row.event,
                     "new_call_id": row.call_id,
+                    "clear_number": row.event is None,
                 }
                 for row in rows
             ],
