@@ -24,6 +24,7 @@ from sqlalchemy import Connection
 
 from tvox_journey.domain.contact import Contact
 from tvox_journey.domain.interaction import Interaction
+from tvox_journey.services import recording
 from tvox_journey.store import callbacks as store
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import event_log
@@ -205,7 +206,9 @@ def mark_handled(
     details = [("number", number_key), ("attempts", str(covered)), ("through", last)]
     if note:
         details.append(("note", note))
-    seq = store.record_mark(conn, call_id=last, actor=actor, details=details, now=now)
+    seq = recording.record_action(
+        conn, actor=actor, action=store.HANDLED, details=details, now=now, call_id=last
+    )
     return Handled(seq, number_key, covered, last)
 
 

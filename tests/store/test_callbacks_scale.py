@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, text
 from tvox_journey import callbacks
 from tvox_journey.domain.events import Instant
 from tvox_journey.domain.interaction import Direction, Interaction, Kind, Outcome
+from tvox_journey.services import recording
 from tvox_journey.store import callbacks as store
 from tvox_journey.store.engine import Database, make_database
 from tvox_journey.store.event_log import LogEntry, log_row
@@ -151,7 +152,9 @@ def test_the_list_on_100000_interactions_is_the_rules_answer_and_fast(db: Databa
     with db.write.begin() as conn:
         first = callbacks.open_callbacks(conn, now=NOW, window_days=WINDOW_DAYS, limit=MARKS)
         for entry in first.items:  # the agents handled the newest few hundred
-            store.record_mark(conn, call_id=entry.last_call_id, actor="anna", details=[], now=NOW)
+            recording.record_action(
+                conn, actor="anna", action=store.HANDLED, details=[], now=NOW, call_id=entry.last_call_id
+            )
     marked = {entry.last_call_id for entry in first.items}
     want = expected(rows, marked)
     assert len(want) > 2000  # a list worth the name: thousands of numbers, many with several attempts

@@ -104,9 +104,16 @@ def record(conn: Connection, entry: LogEntry, policy: NumberPolicy) -> Recorded:
 
 
 def record_action(
-    conn: Connection, *, actor: str | None, action: str, details: Sequence[tuple[str, str]], now: datetime
+    conn: Connection,
+    *,
+    actor: str | None,
+    action: str,
+    details: Sequence[tuple[str, str]],
+    now: datetime,
+    call_id: str | None = None,
 ) -> int:
-    """Record something a user did (the audit trail lives in the event log)."""
+    """Record something a user did (the audit trail lives in the event log); `call_id` ties it to a
+    call (a callback marked handled up to that call)."""
     entry = LogEntry(
         received_at=now,
         method="ACTION",
@@ -117,7 +124,7 @@ def record_action(
         status_code=200,
         actor=actor,
     )
-    return event_log.append(conn, entry)
+    return event_log.append(conn, entry, call_id=call_id)
 
 
 REBUILD_CALLS_PER_TRANSACTION = 200

@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, func, insert, select
+from sqlalchemy import ColumnElement, Connection, Select, func, select
 
 from tvox_journey.domain.interaction import Interaction, Kind, Outcome
 from tvox_journey.store.codec import interaction_from_json
-from tvox_journey.store.event_log import LogEntry, log_row
 from tvox_journey.store.event_log import LogOutcome as LogOutcome
 from tvox_journey.store.schema import event_log, interactions
 
@@ -147,21 +146,3 @@ def latest_interactions(conn: Connection, call_ids: Sequence[str]) -> dict[str, 
         for row in conn.execute(query):
             found[row.call_id] = interaction_from_json(row.data)
     return found
-
-
-def record_mark(
-    conn: Connection, *, call_id: str, actor: str | None, details: Sequence[tuple[str, str]], now: datetime
-) -> int:
-    """Record "handled up to this call" as a user action; returns its log sequence number."""
-    entry = LogEntry(
-        received_at=now,
-        method="ACTION",
-        path=HANDLED,
-        route=HANDLED,
-        params=details,
-        outcome=LogOutcome.ACTION,
-        status_code=200,
-        actor=actor,
-    )
-    row = log_row(entry) | {"dedupe_key": None, "call_id": call_id}
-    return int(conn.execute(insert(event_log).returning(event_log.c.seq), row).scalar_one())

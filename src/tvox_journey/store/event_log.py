@@ -133,9 +133,13 @@ def _append_new(dialect_insert: dialect.InsertFactory) -> Executable:
     )
 
 
-def append(conn: Connection, entry: LogEntry) -> int:
-    """Append a row as it is (rejected requests, actions); returns its sequence number."""
-    return int(conn.execute(_APPEND, log_row(entry) | {"dedupe_key": None}).scalar_one())
+def append(conn: Connection, entry: LogEntry, *, call_id: str | None = None) -> int:
+    """Append a row as it is (rejected requests, actions; `call_id` ties an action to a call);
+    returns its sequence number."""
+    row = log_row(entry) | {"dedupe_key": None}
+    if call_id is not None:
+        row["call_id"] = storable(call_id)
+    return int(conn.execute(_APPEND, row).scalar_one())
 
 
 def append_new(conn: Connection, entries: Sequence[LogEntry]) -> list[int | None]:
