@@ -36,26 +36,33 @@ def _pairs(row: dict[str, Any]) -> list[tuple[str, str]]:
     return [(str(p[0]), str(p[1])) for p in stored if isinstance(p, list | tuple) and len(p) == 2]
 
 
+def _request_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a log row that a page of the log and a call's requests both show."""
+    return {
+        "seq": int(row["seq"]),
+        "received_at": log_query.utc(row["received_at"]),
+        "method": row["method"],
+        "path": row["path"],
+        "route": row["route"],
+        "outcome": row["outcome"],
+        "status_code": int(row["status_code"]),
+        "reason": row.get("reason"),
+        "replay_of": row.get("replay_of"),
+        "params": _pairs(row),
+    }
+
+
 def _row_out(row: dict[str, Any], contact_ids: list[int]) -> LogRowOut:
     body = row.get("body")
     return LogRowOut(
-        seq=int(row["seq"]),
-        received_at=log_query.utc(row["received_at"]),
-        method=row["method"],
-        path=row["path"],
-        route=row["route"],
-        outcome=row["outcome"],
-        status_code=int(row["status_code"]),
-        reason=row.get("reason"),
+        **_request_fields(row),
         actor=row.get("actor"),
         call_id=row.get("call_id"),
         number_normalized=row.get("number_key"),
-        params=_pairs(row),
         body=body.decode("utf-8", errors="replace") if body else None,
         seen_count=int(row.get("seen_count") or 1),
         last_seen_at=log_query.utc(last) if (last := row.get("last_seen_at")) else None,
         request_bytes=row.get("request_bytes"),
-        replay_of=row.get("replay_of"),
         request_id=row.get("request_id"),
         remote_addr=row.get("remote_addr"),
         contact_ids=contact_ids,
@@ -110,16 +117,7 @@ def _event_out(item: explain.ExplainedRow, before: dict[str, object] | None) -> 
             raw_event=event.raw_event,
         )
     return CallEventOut(
-        seq=int(row["seq"]),
-        received_at=log_query.utc(row["received_at"]),
-        method=row["method"],
-        path=row["path"],
-        route=row["route"],
-        outcome=row["outcome"],
-        status_code=int(row["status_code"]),
-        reason=row.get("reason"),
-        replay_of=row.get("replay_of"),
-        params=_pairs(row),
+        **_request_fields(row),
         event=data,
         note=item.note,
         fold_position=item.position,
