@@ -336,12 +336,14 @@ def test_an_erasure_writes_small_batches_and_webhooks_go_on_meanwhile(
     other = make_database(db_url, timeouts=Timeouts(lock=60, busy=60, statement=300))
     sizes: list[int] = []
     done = threading.Event()
+    answered = threading.Event()
 
     def write(job):  # type: ignore[no-untyped-def]
         with other.write.begin() as conn:
             result = job(conn)
         if isinstance(result, tuple) and isinstance(result[0], Counter):
             sizes.append(sum(result[0].values()))
+            answered.wait(60)  # between two batches, until a webhook has been answered meanwhile
         return result
 
     def run() -> None:
@@ -358,6 +360,7 @@ def test_an_erasure_writes_small_batches_and_webhooks_go_on_meanwhile(
         status = native(client, "ring", f"live-{i}", CARLO, "2024-05-08T12:00:00Z")
         assert status == 200
         answered_during += not done.is_set()
+        answered.set()
         if done.is_set() and i > 20:
             break
     thread.join(120)
