@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager, suppress
 from functools import partial
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tvox_journey import __version__
 from tvox_journey.domain.numbers import NumberPolicy
@@ -29,16 +30,16 @@ from tvox_journey.web.api import search as api_search
 from tvox_journey.web.deps import Resources
 from tvox_journey.web.errors import install_error_handlers
 from tvox_journey.web.guard.log_safety import install_log_escaping
-from tvox_journey.web.guard.middleware import RequestGuard
+from tvox_journey.web.guard.middleware import WEBHOOK, RequestGuard, channel
 from tvox_journey.web.guard.request_id import RequestIdMiddleware
 from tvox_journey.web.pages import contacts_import, install_pages, login, users
 from tvox_journey.web.pages.mappings import load_mappings
 from tvox_journey.web.pages.mappings import router as mappings_router
+from tvox_journey.web.security.headers import SecurityHeadersMiddleware
 from tvox_journey.web.security.install import create_first_admin, install_security, secret_key
 from tvox_journey.web.tasks.feed import LogFeed
 from tvox_journey.web.tasks.retention import keep_pruning
-from tvox_journey.web.webhooks.native import native_router
-from tvox_journey.web.webhooks.tutorial import tutorial_router
+from tvox_journey.web.webhooks.endpoint import webhook_endpoint
 from tvox_journey.writer import BatchWriter
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,30 @@ def _apply_mappings(resources: Resources, rows: Table, seq: int) -> None:
     if seq >= resources.mappings_seq:
         resources.mappings = resources.mappings.with_rows(rows)
         resources.mappings_seq = seq
+
+
+class JourneyApp(FastAPI):
+    """FastAPI for pages and the API; TVox's webhooks go to their own endpoint ahead of its router
+    (web/webhooks/endpoint.py), through the same middleware classes as every other request."""
+
+    webhook_stack: ASGIApp  # not `webhooks`: FastAPI names its OpenAPI webhooks so
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and channel(scope["path"]) == WEBHOOK:
+            scope["app"] = self
+            await self.webhook_stack(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
+def _webhook_stack(settings: Settings) -> ASGIApp:
+    """The webhook endpoint inside the middleware every request passes (see create_app), in the same
+    order: request id, metrics, security headers, request guard."""
+    guarded = RequestGuard(
+        webhook_endpoint, max_body_bytes=settings.max_api_body_bytes, max_query_bytes=settings.max_query_bytes
+    )
+    headed = SecurityHeadersMiddleware(guarded, frame_ancestors=settings.frame_ancestors)
+    return RequestIdMiddleware(metrics.MetricsMiddleware(headed))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -122,7 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db.dispose()
             process_ended()
 
-    app = FastAPI(
+    app = JourneyApp(
         title="tvox-journey",
         version=__version__,
         lifespan=lifespan,
@@ -144,8 +169,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)  # outermost: every answer and log line has the request's id
     app.include_router(login.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(users.router, max_body_size=settings.max_api_body_bytes)
-    app.include_router(tutorial_router())
-    app.include_router(native_router())
     app.include_router(api_search.router)
     app.include_router(mappings_router)
     app.include_router(api.router, max_body_size=settings.max_api_body_bytes)
@@ -157,4 +180,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_docs.router)
     app.include_router(export.router)
     install_pages(app, settings)
+    app.webhook_stack = _webhook_stack(settings)
     return app

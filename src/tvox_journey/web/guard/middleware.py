@@ -37,6 +37,7 @@ from tvox_journey.store.errors import StoreUnavailable
 from tvox_journey.web.deps import get_resources
 from tvox_journey.web.guard.text_rule import first_problem, json_strings
 from tvox_journey.web.responses import error_body, render_error
+from tvox_journey.web.webhooks import endpoint as webhooks
 from tvox_journey.web.webhooks.refusals import log_rejected, problem_response
 
 MAX_HEADER_BYTES = 65536
@@ -55,13 +56,16 @@ def channel(path: str) -> str:
     """Who a path is for: the JSON API, TVox's webhooks, or pages (everything else)."""
     if path.startswith("/api/") or path.endswith(".json"):
         return API
-    if find_tutorial_route(path) is not None or path.strip("/").split("/")[:2] == NATIVE_ROUTE.split("/"):
+    if webhooks.is_webhook_path(path):
         return WEBHOOK
     return PAGE
 
 
 def route_match(scope: Scope) -> Match:
-    """How well the app's routes match this request: FULL, PARTIAL (another method) or NONE."""
+    """How well the app's routes (the webhooks' own on their paths) match this request: FULL, PARTIAL
+    (another method) or NONE."""
+    if webhooks.is_webhook_path(scope["path"]):
+        return webhooks.match(scope)
     best = Match.NONE
     for route in scope["app"].router.routes:
         match, _child = route.matches(scope)

@@ -56,7 +56,7 @@ async def handle_webhook(request: Request, route: str, read: Callable[[Incoming]
     entry = LogEntry(
         received_at=resources.now(),
         method=request.method,
-        path=request.url.path[:2048],
+        path=request.scope["path"][:2048],  # a route's own path (request.url would be built for it)
         route=reading.route,
         params=incoming.params,
         outcome=LogOutcome.UNRECOGNIZED if reading.unrecognized else LogOutcome.ACCEPTED,
