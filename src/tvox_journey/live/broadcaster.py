@@ -44,6 +44,11 @@ class Broadcaster:
     _subscribers: set[Subscription] = field(default_factory=set)
     wake: Callable[[], None] | None = None  # set by the log follower
 
+    @property
+    def listened(self) -> bool:
+        """Someone (a live page) is subscribed."""
+        return bool(self._subscribers)
+
     def publish(self, change: Change) -> None:
         """A change committed here: wake the log follower, or (with none) deliver it at once."""
         if self.wake is not None:

@@ -76,10 +76,10 @@ def record_many(conn: Connection, entries: Sequence[LogEntry], policy: NumberPol
 
     Each call touched is folded once, after all its new events are in the log.
     """
-    entries = [replace(e, number_key=policy.key(e.event.number)) if e.event else e for e in entries]
+    keys = [policy.key(e.event.number) if e.event else e.number_key for e in entries]
     folded = [(i, call_id) for i, entry in enumerate(entries) if (call_id := _folded_call(entry)) is not None]
     lock_calls(conn, [call_id for _, call_id in folded])
-    seqs = event_log.append_new(conn, [entries[i] for i, _ in folded])
+    seqs = event_log.append_new(conn, [entries[i] for i, _ in folded], [keys[i] for i, _ in folded])
     last_seqs: dict[str, int] = {}
     for (_, call_id), seq in zip(folded, seqs, strict=True):
         if seq is not None:
@@ -90,11 +90,14 @@ def record_many(conn: Connection, entries: Sequence[LogEntry], policy: NumberPol
         if seq is not None:
             results[i] = Recorded(seq, entries[i].outcome, call_id, number_keys[call_id])
         else:
-            duplicate = replace(entries[i], outcome=LogOutcome.DUPLICATE, reason="duplicate delivery")
+            duplicate = replace(
+                entries[i], outcome=LogOutcome.DUPLICATE, reason="duplicate delivery", number_key=keys[i]
+            )
             results[i] = Recorded(event_log.append(conn, duplicate), LogOutcome.DUPLICATE, call_id)
     for i, entry in enumerate(entries):
         if i not in results:
-            results[i] = Recorded(refused.append_or_count(conn, entry), entry.outcome)
+            logged = replace(entry, number_key=keys[i]) if keys[i] != entry.number_key else entry
+            results[i] = Recorded(refused.append_or_count(conn, logged), entry.outcome)
     return [results[i] for i in range(len(entries))]
 
 

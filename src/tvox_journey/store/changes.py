@@ -11,7 +11,7 @@ order, and there is nothing to listen to.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select, text
@@ -71,11 +71,13 @@ def log_writers(conn: Connection) -> frozenset[int]:
     return frozenset(int(xid) for xid in conn.execute(query).scalars())
 
 
-def rows_between(conn: Connection, after: int, upto: int, limit: int) -> list[LogRow]:
-    """Announced rows with `after` < seq <= `upto`, oldest first."""
+def rows_between(
+    conn: Connection, after: int, upto: int, limit: int, outcomes: Sequence[LogOutcome] = ANNOUNCED
+) -> list[LogRow]:
+    """Announced rows (or those of `outcomes`) with `after` < seq <= `upto`, oldest first."""
     query = (
         select(event_log.c.seq, event_log.c.outcome, event_log.c.route, event_log.c.call_id)
-        .where(event_log.c.seq > after, event_log.c.seq <= upto, event_log.c.outcome.in_(ANNOUNCED))
+        .where(event_log.c.seq > after, event_log.c.seq <= upto, event_log.c.outcome.in_(outcomes))
         .order_by(event_log.c.seq)
         .limit(limit)
     )

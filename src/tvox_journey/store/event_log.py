@@ -67,12 +67,22 @@ def dedupe_key(route: str, params: Sequence[tuple[str, str]]) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+_CHECK = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
 def storable(value: Any) -> Any:
-    """Text any database takes: NUL and unpaired surrogates (from bad input) become U+FFFD."""
+    """Text any database takes: NUL (from bad input) becomes U+FFFD and an unpaired surrogate "?"."""
     if isinstance(value, str):
         if value.isascii() and "\x00" not in value:
             return value
         return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+    if isinstance(value, list | tuple | dict):
+        try:
+            text: str | None = _CHECK(value)  # one pass in C: ASCII without an escaped NUL needs no repair
+        except (TypeError, ValueError):
+            text = None
+        if text is not None and text.isascii() and "\\u0000" not in text:
+            return value
     if isinstance(value, list | tuple):
         return [storable(v) for v in value]
     if isinstance(value, dict):
@@ -142,8 +152,11 @@ def append(conn: Connection, entry: LogEntry, *, call_id: str | None = None) -> 
     return int(conn.execute(_APPEND, row).scalar_one())
 
 
-def append_new(conn: Connection, entries: Sequence[LogEntry]) -> list[int | None]:
-    """Append accepted events in one statement, each unless the same route and params were already accepted.
+def append_new(
+    conn: Connection, entries: Sequence[LogEntry], number_keys: Sequence[str | None] | None = None
+) -> list[int | None]:
+    """Append accepted events in one statement, each unless the same route and params were already accepted
+    (`number_keys`: each event's number key, instead of the entries' own).
 
     Returns each entry's sequence number, or None when it was not appended: an
     earlier row, or an earlier entry of `entries`, has its route and params.
@@ -152,6 +165,9 @@ def append_new(conn: Connection, entries: Sequence[LogEntry]) -> list[int | None
         return []
     keys = [dedupe_key(entry.route, entry.params) for entry in entries]
     rows = [log_row(entry) | {"dedupe_key": key} for entry, key in zip(entries, keys, strict=True)]
+    if number_keys is not None:
+        for row, number_key in zip(rows, number_keys, strict=True):
+            row["number_key"] = number_key
     # Rows are inserted in order, so of equal entries the first is the one stored.
     inserted = {
         key: int(seq) for key, seq in conn.execute(_append_new(dialect.on_conflict_insert(conn)), rows)

@@ -6,12 +6,25 @@ from contextvars import ContextVar
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from starlette.types import Message
 
 # The id of the request being answered (web/guard/request_id.py sets it): in error bodies, the
 # X-Request-ID header and the server log, so a reply a user reports can be found in the log.
 REQUEST_ID: ContextVar[str | None] = ContextVar("tvox_journey_request_id", default=None)
 
 CLIENT_CLOSED = 499  # nginx's "client closed request": nobody reads the answer, the log row keeps it
+
+
+def with_header(message: Message, header: tuple[bytes, bytes], *, replace: bool = True) -> None:
+    """Give a response's start message a header (name in lower case): instead of one of that name it
+    has (`replace`), or only if it has none. Raw, as the server reads them (no header object built)."""
+    name = header[0]
+    headers = message.get("headers") or []
+    if any(existing[0].lower() == name for existing in headers):
+        if not replace:
+            return
+        headers = [existing for existing in headers if existing[0].lower() != name]
+    message["headers"] = [*headers, header]
 
 
 def wants_html(request: Request) -> bool:

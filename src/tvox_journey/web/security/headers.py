@@ -6,8 +6,11 @@ pages are.
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tvox_journey.web.responses import with_header
+
+NO_STORE = (b"cache-control", b"no-store")
 
 
 def content_security_policy(frame_ancestors: str) -> str:
@@ -23,11 +26,11 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, app: ASGIApp, *, frame_ancestors: str = "'self'") -> None:
         self.app = app
-        self.headers = {
-            "Content-Security-Policy": content_security_policy(frame_ancestors),
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "same-origin",
-        }
+        self.headers = [
+            (b"content-security-policy", content_security_policy(frame_ancestors).encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -39,12 +42,10 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
-                    if name not in headers:
-                        headers[name] = value
-                if (api or message["status"] >= 400) and "Cache-Control" not in headers:
-                    headers["Cache-Control"] = "no-store"
+                for header in self.headers:
+                    with_header(message, header, replace=False)
+                if api or message["status"] >= 400:
+                    with_header(message, NO_STORE, replace=False)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

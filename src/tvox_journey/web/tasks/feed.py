@@ -75,6 +75,7 @@ class Step:
     floor: int
     changes: list[Change]
     mappings: Table | None = None  # the mapping rows, when an edit of them was read
+    after: int = 0  # the floor the step started from
 
 
 @dataclass
@@ -165,7 +166,10 @@ class LogFeed:
             self._wake.clear()
             began = time.monotonic()
             try:
-                step = await asyncio.to_thread(self._step)
+                every = self.broadcaster.listened
+                step = await asyncio.to_thread(self._step, every)
+                if not every and self.broadcaster.listened:  # a page began listening during the read
+                    step = await asyncio.to_thread(self._reread, step)
             except SQLAlchemyError as error:
                 log.warning("live feed could not read the event log: %s", error)
                 delay = self.idle_seconds
@@ -199,28 +203,39 @@ class LogFeed:
         """A read transaction; on PostgreSQL REPEATABLE READ, so all its statements share one snapshot."""
         return dialect.one_snapshot(self.db.read.connect())
 
-    def _step(self) -> Step:
-        """One read: advance the floor, and the changes of the rows that became final."""
+    def _step(self, every: bool) -> Step:
+        """One read: advance the floor, and the changes of the rows that became final (with no page
+        listening, only the users' actions: mappings and names are this process's business too)."""
         with self._reading() as conn:
             top, snapshot, writers = _position(conn)
             before = self.tracker.floor
             floor = self.tracker.advance(top, snapshot, writers, time.monotonic())
-            found: list[Change] = []
-            mappings_changed = False
-            after = before
-            while after < floor:
-                rows = changes.rows_between(conn, after, floor, BATCH)
-                if not rows:
-                    break
-                calls = {r.call_id for r in rows if r.call_id and r.outcome != LogOutcome.ACTION}
-                keys = changes.number_keys(conn, calls)
-                for row in rows:
-                    change = change_of(row, keys.get(row.call_id) if row.call_id else None)
-                    mappings_changed |= change.kind == "mappings"
-                    found.append(change)
-                after = rows[-1].seq
-            rows_now = mapping_store.all_rows(conn) if mappings_changed else None
-        return Step(floor, found, rows_now)
+            return self._changes(conn, before, floor, every)
+
+    def _reread(self, step: Step) -> Step:
+        """The step's rows again, every one of them (a page that began listening is owed them)."""
+        with self._reading() as conn:
+            return self._changes(conn, step.after, step.floor, every=True)
+
+    @staticmethod
+    def _changes(conn: Connection, before: int, floor: int, every: bool) -> Step:
+        found: list[Change] = []
+        mappings_changed = False
+        after = before
+        outcomes = changes.ANNOUNCED if every else (LogOutcome.ACTION,)
+        while after < floor:
+            rows = changes.rows_between(conn, after, floor, BATCH, outcomes)
+            if not rows:
+                break
+            calls = {r.call_id for r in rows if r.call_id and r.outcome != LogOutcome.ACTION}
+            keys = changes.number_keys(conn, calls)
+            for row in rows:
+                change = change_of(row, keys.get(row.call_id) if row.call_id else None)
+                mappings_changed |= change.kind == "mappings"
+                found.append(change)
+            after = rows[-1].seq
+        rows_now = mapping_store.all_rows(conn) if mappings_changed else None
+        return Step(floor, found, rows_now, after=before)
 
     def _listen(self) -> None:
         """LISTEN on the database's channel until stopped, reconnecting with backoff."""
