@@ -10,76 +10,22 @@ events), so Mario Rossi's journey fills in live on his card.
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from sqlalchemy import Connection
 
 from tvox_journey.cli import app
 from tvox_journey.cli.options import load_settings
 from tvox_journey.cli.serve import run_server
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.services import accounts
-from tvox_journey.services import contacts as contact_services
-from tvox_journey.sim.history import demo_history
-from tvox_journey.store import contacts as contact_store
-from tvox_journey.store import names
-from tvox_journey.store.engine import make_database
-from tvox_journey.store.migrate import upgrade
 from tvox_journey.traffic.clients import local_url, wait_until_up
-from tvox_journey.traffic.history import RecordedHistory, record_history
+from tvox_journey.traffic.demo import DEMO_ADMIN_PASSWORD, create_demo_database
 from tvox_journey.traffic.tutorial import play_tutorial
 from tvox_journey.web.webhooks.access import is_loopback
-
-# The tutorial's setting (../shared/reference/tutorial-contract.md, "Setting of the example").
-DEMO_CONTACT = ("Mario", "Rossi", "0452224600")
-ROME = ZoneInfo("Europe/Rome")  # the settings' default TVox time zone
-DEMO_ADMIN_PASSWORD = "tvox-demo"  # the demo is for trying out on this machine; `serve` makes a random one
-DEMO_NAMES = ((names.AGENT, "op1", "Operatore 1"), (names.AGENT, "op2", "Operatore 2"),
-              (names.SERVICE, "customercare", "Customer Care"))  # fmt: skip
-
-
-def seed(conn: Connection, policy: NumberPolicy, now: datetime) -> int:
-    """Add the tutorial's contact and display names; returns the contact's id."""
-    for kind, code, name in DEMO_NAMES:
-        names.set_name(conn, kind, code, name)
-    name, surname, number = DEMO_CONTACT
-    return contact_store.create(
-        conn, name=name, surname=surname, company=None,
-        numbers=contact_services.contact_numbers([number], policy), now=now,
-    )  # fmt: skip
-
-
-def create_demo_database(
-    path: Path,
-    policy: NumberPolicy,
-    admin_password: str = DEMO_ADMIN_PASSWORD,
-    *,
-    history: bool = True,
-    tvox_timezone: tzinfo = ROME,
-) -> tuple[str, int, RecordedHistory | None]:
-    """A new database file at `path` (any old one is replaced), seeded, with the user `admin`, and
-    (`history`) three weeks of calls ending now; returns (url, Mario Rossi's id, the history written)."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{path.resolve()}"
-    upgrade(url)
-    db = make_database(url)
-    now = datetime.now(UTC)
-    recorded = None
-    try:
-        with db.write.begin() as conn:
-            contact_id = seed(conn, policy, now)
-            password_hash = accounts.Passwords().hash(admin_password)
-            accounts.create_first_admin(conn, password_hash=password_hash, now=now)
-        if history:
-            recorded = record_history(db, demo_history(now), policy, tvox_timezone=tvox_timezone)
-    finally:
-        db.dispose()
-    return url, contact_id, recorded
 
 
 def start_traffic(base_url: str, *, auth: tuple[str, str] | None) -> threading.Thread:
