@@ -66,7 +66,7 @@ def demo(
         bool, typer.Option(help="Serve a non-loopback address even with no webhook credentials")
     ] = False,
 ) -> None:
-    """Start the demo: three weeks of a contact center's calls, then the tutorial's calls for Mario Rossi live."""
+    """Start the demo: three weeks of a contact center's calls, then Mario Rossi's tutorial calls live."""
     settings = load_settings(host=host, port=port)
     policy = NumberPolicy(settings.default_region, settings.internal_number_max_digits)
     configured = settings.admin_password
