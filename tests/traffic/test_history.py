@@ -47,7 +47,11 @@ def test_every_request_of_the_history_is_read_as_the_webhooks_read_it_and_folds_
         if call.kind is HistoryKind.ABANDONED:
             assert interaction.abandoned
         if call.kind is HistoryKind.REROUTED:
-            assert interaction.agents_not_answering == (call.agent.pin,)
+            assert interaction.agent == call.agent.pin
+            assert (
+                len(interaction.agents_not_answering) == 1
+                and call.agent.pin not in interaction.agents_not_answering
+            )
         if call.kind in (HistoryKind.BLIND, HistoryKind.CONSULTATIVE):
             blind = call.kind is HistoryKind.BLIND
             assert [leg.kind for leg in interaction.legs] == [

@@ -245,8 +245,8 @@ def demo_history(
 def demo_notes(history: History, *, seed: int = DEMO_SEED) -> tuple[DemoNote, ...]:
     """Notes agents wrote on some answered calls of contacts, for the demo to add once notes exist.
 
-    About one answered call of a contact in four, the last one of each contact's always, so every
-    card with calls shows a note. The author is the agent who took the call.
+    About one answered call of a contact in four, and always the last one of each of their numbers,
+    so every card with calls shows a note. The author is the agent who took the call (its username).
     """
     rng = random.Random(seed)
     outcomes = sorted(NOTE_TEXTS)

@@ -83,7 +83,7 @@ class HistoryCall:
     call_id: str
     kind: HistoryKind
     number: str
-    agent: CastAgent
+    agent: CastAgent  # who took it (or placed it, or first had it when it was transferred or missed)
     service: CastService | None
     native: bool
     requests: tuple[Request, ...]
@@ -125,7 +125,8 @@ def make_call(plan: Plan, rng: random.Random, sequence: int, host: str) -> Histo
         else _tutorial(plan, rng, call_id, ring, answer, make_call_id(answer, sequence + 1, host))
     )
     own_id = requests[0].call_id  # a chat's is its session id
-    return HistoryCall(own_id, plan.kind, plan.number, plan.agent, plan.service, plan.native, requests)
+    took = plan.other if plan.kind is HistoryKind.REROUTED else plan.agent
+    return HistoryCall(own_id, plan.kind, plan.number, took, plan.service, plan.native, requests)
 
 
 def _tutorial(
