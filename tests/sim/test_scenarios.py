@@ -36,6 +36,7 @@ from tvox_journey.sim import (
     random_calls,
     service_call,
     tutorial_calls,
+    tutorial_calls_until,
     wire_time,
     with_php_suffix,
 )
@@ -386,3 +387,13 @@ def test_sim_imports_only_stdlib_domain_and_the_contract() -> None:
             for name in names:
                 top = name.split(".")[0]
                 assert top in sys.stdlib_module_names or name.startswith(allowed), f"{path.name}: {name}"
+
+
+@given(st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2099, 1, 1), timezones=st.just(UTC)))
+def test_the_tutorial_placed_until_a_time_ends_there_and_keeps_its_shape(end: datetime) -> None:
+    calls = tutorial_calls_until(end)
+    times = [r.at for call in calls for r in call.requests]
+    assert max(times) <= end and end - max(times) < timedelta(milliseconds=1)
+    published = tutorial_calls(TUTORIAL_START)
+    shape = [r.at - published[0].started for call in published for r in call.requests]
+    assert [t - calls[0].started for t in times] == shape

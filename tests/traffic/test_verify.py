@@ -9,7 +9,7 @@ from tests.server_process import running_server
 
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.services import contacts as contact_services
-from tvox_journey.sim import tutorial_calls
+from tvox_journey.sim import tutorial_calls, tutorial_calls_until
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import interactions
 from tvox_journey.store.engine import make_database
@@ -54,7 +54,7 @@ def test_the_tutorial_played_at_a_server_fills_in_mario_rossis_journey(
         report = play_tutorial(base, now=NOW, max_gap=0.0, echo=told.append)
     assert report.ok == report.sent == 18
     assert len(told) == 18 and "service/ring" in told[0] and "-> 200" in told[0]
-    expected = expected_journeys(r for call in tutorial_calls(NOW) for r in call.requests)
+    expected = expected_journeys(r for call in tutorial_calls_until(NOW) for r in call.requests)
     assert verify_database(sqlite_url, expected, since_seq=since, answered=report.ok).ok
     db = make_database(sqlite_url)
     try:
@@ -64,4 +64,6 @@ def test_the_tutorial_played_at_a_server_fills_in_mario_rossis_journey(
             journey = interactions.journey(conn, contact.number_keys)
     finally:
         db.dispose()
-    assert [s.interaction for s in journey] == [expected[c.call_id] for c in reversed(tutorial_calls(NOW))]
+    assert [s.interaction for s in journey] == [
+        expected[c.call_id] for c in reversed(tutorial_calls_until(NOW))
+    ]

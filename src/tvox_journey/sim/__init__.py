@@ -24,6 +24,7 @@ from tvox_journey.sim.scenarios import (
     outbound_call,
     service_call,
     tutorial_calls,
+    tutorial_calls_until,
     wire_time,
 )
 from tvox_journey.sim.traffic import DEFAULT_WEIGHTS, delivery_order, random_calls, with_php_suffix
@@ -53,6 +54,7 @@ __all__ = [
     "random_calls",
     "service_call",
     "tutorial_calls",
+    "tutorial_calls_until",
     "wire_time",
     "with_php_suffix",
 ]

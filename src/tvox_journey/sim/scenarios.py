@@ -344,3 +344,13 @@ def tutorial_calls(start: datetime, *, host: str = TUTORIAL_HOST, method: Method
             method=method,
         ),
     )
+
+
+def tutorial_calls_until(
+    end: datetime, *, host: str = TUTORIAL_HOST, method: Method = "GET"
+) -> tuple[Call, ...]:
+    """The tutorial's four calls placed so that their last event lies at `end` (to the millisecond, or
+    just before): what a demo playing them live shows without an event in the future."""
+    calls = tutorial_calls(TUTORIAL_START)
+    span = max(r.at for call in calls for r in call.requests) - TUTORIAL_START
+    return tutorial_calls(end - span, host=host, method=method)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from tvox_journey.sim import Request, tutorial_calls
+from tvox_journey.sim import Request, tutorial_calls_until
 from tvox_journey.traffic.clients import Target
 from tvox_journey.traffic.player import PlayReport, play, run
 from tvox_journey.traffic.wire import MethodChoice
@@ -24,6 +24,11 @@ def compressed_schedule(requests: Sequence[Request], *, max_gap: float = MAX_GAP
     return schedule
 
 
+def tutorial_requests(now: datetime) -> list[Request]:
+    """The requests `play_tutorial` sends, in time order: the tutorial's calls, the last event at `now`."""
+    return sorted((r for call in tutorial_calls_until(now) for r in call.requests), key=lambda r: r.at)
+
+
 def play_tutorial(
     base_url: str,
     *,
@@ -32,11 +37,13 @@ def play_tutorial(
     max_gap: float = MAX_GAP,
     echo: Callable[[str], None] | None = None,
 ) -> PlayReport:
-    """Send the tutorial's four calls (from `now` on) to `base_url`, one event at a time, time compressed.
+    """Send the tutorial's four calls to `base_url`, one event at a time, time compressed.
 
+    Their times end at `now`: the calls span half an hour but play in under a minute, so
+    starting them at `now` would put their last events half an hour in the future.
     `echo`, when given, is told each event sent and its answer, one line each.
     """
-    requests = sorted((r for call in tutorial_calls(now) for r in call.requests), key=lambda r: r.at)
+    requests = tutorial_requests(now)
     schedule = compressed_schedule(requests, max_gap=max_gap)
 
     def tell(index: int, request: Request, status: int) -> None:

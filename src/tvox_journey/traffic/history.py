@@ -1,0 +1,73 @@
+"""The demo's history written to a database: its contacts, display names and calls.
+
+The calls go through `services.recording.record_many` as the webhooks' deliveries do (each
+request read by the webhook of its path, logged verbatim, then folded), only without HTTP: a
+few hundred requests in one transaction take well under a second, so `demo` starts at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta, tzinfo
+
+from tvox_journey.domain.numbers import NumberPolicy
+from tvox_journey.ingest.mapping import Mappings
+from tvox_journey.services import contacts as contact_services
+from tvox_journey.services import recording
+from tvox_journey.sim.history import History
+from tvox_journey.store import contacts as contact_store
+from tvox_journey.store import names
+from tvox_journey.store.engine import Database
+from tvox_journey.store.event_log import LogOutcome
+from tvox_journey.traffic.entries import request_entry
+
+DELIVERY = timedelta(milliseconds=40)  # from TVox's event to our log, on a quiet network
+BATCH = 500  # requests a `record_many` call takes
+
+
+@dataclass(frozen=True)
+class RecordedHistory:
+    """What was written: contacts created (their ids by "Name Surname") and requests by outcome."""
+
+    contact_ids: dict[str, int]
+    outcomes: dict[str, int]
+
+
+def record_history(
+    db: Database, history: History, policy: NumberPolicy, *, tvox_timezone: tzinfo
+) -> RecordedHistory:
+    """Add the history's contacts, agents' and services' names, and every request it holds, in one
+    transaction.
+
+    Requests are read with the default variable mappings (the history was sent by a TVox
+    configured by `tvox-config`); each is received 40 ms after its event, never after `now`.
+    """
+    mappings = Mappings()
+    entries = [
+        request_entry(
+            request,
+            mappings=mappings,
+            received_at=min(request.at + DELIVERY, history.now),
+            tvox_timezone=tvox_timezone,
+        )  # fmt: skip
+        for request in history.requests
+    ]
+    contact_ids: dict[str, int] = {}
+    outcomes: dict[str, int] = {}
+    with db.write.begin() as conn:
+        for contact in history.contacts:
+            contact_ids[f"{contact.name} {contact.surname}"] = contact_store.create(
+                conn, name=contact.name, surname=contact.surname, company=contact.company,
+                numbers=contact_services.contact_numbers(contact.numbers, policy),
+                now=history.now - timedelta(days=60),
+            )  # fmt: skip
+        for agent in history.agents:
+            names.set_name(conn, names.AGENT, agent.username, agent.name)
+            names.set_name(conn, names.AGENT, agent.pin, agent.name)  # the same agent, by its PIN
+        for service in history.services:
+            names.set_name(conn, names.SERVICE, service.code, service.name)
+        for start in range(0, len(entries), BATCH):
+            for recorded in recording.record_many(conn, entries[start : start + BATCH], policy):
+                outcome = LogOutcome(recorded.outcome).value
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return RecordedHistory(contact_ids, outcomes)
