@@ -209,8 +209,7 @@ class BatchWriter:
                         job.error = StoreUnavailable("the write failed")
             finally:
                 self._busy_since = None
-            for job in batch:
-                _answer(job)
+            _answer(batch)
             if stop:
                 return
 
@@ -320,23 +319,29 @@ def _fail(jobs: Sequence[_Job[Any]], error: BaseException) -> None:
         job.error = error if isinstance(error, Exception) else StoreUnavailable(f"the write raised {error!r}")
 
 
-def _answer(job: _Job[Any]) -> None:
-    """Hand the outcome to the job's event loop; a closed loop has nobody waiting."""
-    try:
-        job.loop.call_soon_threadsafe(_settle, job)
-    except RuntimeError:
-        log.warning("the waiting event loop is closed; outcome dropped (%s)", job.error or "committed")
-    except BaseException:
-        log.exception("could not answer a write job")
+def _answer(jobs: Sequence[_Job[Any]]) -> None:
+    """Hand the outcomes to the jobs' event loops, once per loop (one wake-up for the whole batch);
+    a closed loop has nobody waiting."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Job[Any]]] = {}
+    for job in jobs:
+        by_loop.setdefault(job.loop, []).append(job)
+    for loop, waiting in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, waiting)
+        except RuntimeError:
+            log.warning("the waiting event loop is closed; %d outcomes dropped", len(waiting))
+        except BaseException:
+            log.exception("could not answer %d write jobs", len(waiting))
 
 
-def _settle(job: _Job[Any]) -> None:
-    if job.future.done():
-        return
-    if job.error is not None:
-        job.future.set_exception(job.error)
-    else:
-        job.future.set_result(job.result)
+def _settle(jobs: Sequence[_Job[Any]]) -> None:
+    for job in jobs:
+        if job.future.done():
+            continue
+        if job.error is not None:
+            job.future.set_exception(job.error)
+        else:
+            job.future.set_result(job.result)
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:
