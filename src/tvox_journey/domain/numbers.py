@@ -122,9 +122,10 @@ class NumberPolicy:
         return number.key if number else None
 
     def is_internal(self, raw: str | None) -> bool:
-        return _internal(raw, self.region, self.internal_max_digits)
+        """As `is_internal`, from the same memoized key as `key` (one parse per number, not two)."""
+        number = _normalized(raw, self.region)
+        return number is not None and not number.is_phone and len(number.key) <= self.internal_max_digits
 
 
 # libphonenumber takes about 0.2 ms a number; a contact center hears the same numbers all day.
 _normalized = lru_cache(maxsize=65536)(normalize_number)
-_internal = lru_cache(maxsize=65536)(is_internal)
