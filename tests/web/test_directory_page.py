@@ -229,3 +229,27 @@ def test_hostile_names_and_codes_render_as_text_on_every_page(client: TestClient
     # The stored code carries a C1 control the forms refuse: attaching it is a refusal, never a 5xx.
     attach = post(client, "/names/codes", entry=str(entry_id(client, "agent", "<i>e</i>")), code=HOSTILE_CODE)
     assert attach.status_code == 422
+
+
+def test_the_api_gives_the_directory_and_the_unknown_codes(
+    client: TestClient, anonymous_client: TestClient, make_user: Callable[..., str]
+) -> None:
+    call(client, "a1", 20, agent="op1")
+    call(client, "a2", 10, agent="1001", service="sales")
+    assert (
+        post(client, "/names/entries", kind="agent", name="Mario", code="op1", label="username").status_code
+        == 303
+    )
+    assert post(client, "/names/codes", entry=str(entry_id(client, "agent", "op1")), code="201",
+                label="extension").status_code == 303  # fmt: skip
+    password = make_user("vera", "viewer")
+    body = client.get("/api/v1/directory", auth=("vera", password)).json()
+    mario = entry_id(client, "agent", "op1")
+    assert body["agents"] == [
+        {"id": mario, "name": "Mario", "codes": [{"code": "201", "label": "extension"},
+                                                  {"code": "op1", "label": "username"}]},
+    ]  # fmt: skip
+    assert body["services"] == []
+    assert [(u["code"], u["calls"]) for u in body["unknown_agents"]] == [("1001", 1)]
+    assert [(u["code"], u["calls"]) for u in body["unknown_services"]] == [("sales", 1), ("cc", 1)]
+    assert anonymous_client.get("/api/v1/directory").status_code == 401
