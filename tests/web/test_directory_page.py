@@ -224,8 +224,9 @@ def test_hostile_names_and_codes_render_as_text_on_every_page(client: TestClient
     assert "&lt;i&gt;Eve&lt;/i&gt;" in names_page and "&lt;i&gt;e&lt;/i&gt;" in names_page
     assert escaped in client.get("/interactions/h1", headers=HTML).text
     assert escaped in client.get("/callbacks", headers=HTML).text
-    audit = client.get("/admin/audit", headers=HTML)
-    assert audit.status_code == 200 and "&lt;i&gt;Eve&lt;/i&gt;" in audit.text and "<i>" not in audit.text
+    for path in ("/admin/audit", "/log?outcome=action"):
+        trail = client.get(path, headers=HTML)
+        assert trail.status_code == 200 and "&lt;i&gt;Eve&lt;/i&gt;" in trail.text and "<i>" not in trail.text
     # The stored code carries a C1 control the forms refuse: attaching it is a refusal, never a 5xx.
     attach = post(client, "/names/codes", entry=str(entry_id(client, "agent", "<i>e</i>")), code=HOSTILE_CODE)
     assert attach.status_code == 422
