@@ -183,6 +183,7 @@ def test_refused_forms_say_why_and_change_nothing(client: TestClient, make_user:
         ("/names/codes/delete", {"kind": "agent", "code": "nope"}, "non è in rubrica"),
         (f"/names/entries/{mario}/rename", {"name": "  "}, "Inserisci il nome"),
         ("/names/entries/999/delete", {}, "non esiste"),
+        ("/names/entries/abc/rename", {"name": "X"}, "non esiste"),
     ]  # fmt: skip
     for path, data, message in refusals:
         refused = post(client, path, **data)

@@ -111,23 +111,23 @@ async def add_entry(request: Request, resources: ResourcesDep, user: Admin) -> R
 
 
 @router.post("/names/entries/{entry_id}/rename", dependencies=CSRF)
-async def rename_entry(request: Request, resources: ResourcesDep, user: Admin, entry_id: int) -> Response:
+async def rename_entry(request: Request, resources: ResourcesDep, user: Admin, entry_id: str) -> Response:
     """Another display name for an entry: every page shows it at once, past calls too."""
     form = await _form(request, "name")
 
     def change(conn: Connection, **who: Any) -> int:
-        checked = _entry_id(str(entry_id))
+        checked = _entry_id(entry_id)
         return directory_changes.rename_entry(conn, entry_id=checked, name=form["name"], **who)
 
     return await _apply(request, resources, user, change)
 
 
 @router.post("/names/entries/{entry_id}/delete", dependencies=CSRF)
-async def delete_entry(request: Request, resources: ResourcesDep, user: Admin, entry_id: int) -> Response:
+async def delete_entry(request: Request, resources: ResourcesDep, user: Admin, entry_id: str) -> Response:
     """Forget an entry: its codes show as they are, and are listed as unknown again."""
 
     def change(conn: Connection, **who: Any) -> int:
-        return directory_changes.delete_entry(conn, entry_id=_entry_id(str(entry_id)), **who)
+        return directory_changes.delete_entry(conn, entry_id=_entry_id(entry_id), **who)
 
     return await _apply(request, resources, user, change)
 
