@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -157,14 +158,33 @@ contact_numbers = Table(
 )
 Index("ix_contact_numbers_number_key", contact_numbers.c.number_key)
 
-# Display names of agents and services (the tutorial hard-coded them).
-display_names = Table(
-    "display_names",
+# The directory of agents and services (the tutorial hard-coded their names): one entry per person or
+# service with its display name, and every code TVox sends for it (username, PIN, extension...). Pages
+# resolve codes to names when they read, so a change re-labels history at once.
+directory_entries = Table(
+    "directory_entries",
     metadata,
-    Column("kind", String(16), primary_key=True),  # agent|service
-    Column("code", String(255), primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # agent|service
     Column("name", String(255), nullable=False),
+    UniqueConstraint("id", "kind", name="uq_directory_entries_id_kind"),  # the target of the codes' key
 )
+directory_codes = Table(
+    "directory_codes",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # a code is unique per kind
+    Column("code", String(255), primary_key=True),
+    Column("entry_id", Integer, nullable=False),
+    Column("label", String(16), nullable=True),  # username|pin|extension|other: what the code is
+    # (entry, kind): a code can only belong to an entry of its own kind.
+    ForeignKeyConstraint(
+        ["entry_id", "kind"],
+        ["directory_entries.id", "directory_entries.kind"],
+        name="fk_directory_codes_entry_id_directory_entries",
+        ondelete="CASCADE",
+    ),
+)
+Index("ix_directory_codes_entry_id", directory_codes.c.entry_id)
 
 users = Table(
     "users",

@@ -23,6 +23,7 @@ from tvox_journey.store.migrate import check_schema, upgrade
 from tvox_journey.web import health, metrics
 from tvox_journey.web.api import callbacks as api_callbacks
 from tvox_journey.web.api import contacts as api
+from tvox_journey.web.api import directory as api_directory
 from tvox_journey.web.api import docs as api_docs
 from tvox_journey.web.api import export, interactions
 from tvox_journey.web.api import log as api_log
@@ -175,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(interactions.router)
     app.include_router(api_log.router)
     app.include_router(api_callbacks.router, max_body_size=settings.max_api_body_bytes)
+    app.include_router(api_directory.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(api_docs.router)

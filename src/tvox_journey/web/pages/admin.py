@@ -1,4 +1,6 @@
-"""Admin pages: display names of agents and services (the event log is web/pages/log.py)."""
+"""`/names`, the directory of agents and services (its page and forms: web/pages/directory.py), and its
+first forms, one code one name, kept for the scripts and tests that post them: `POST /names` names a
+code (renaming the entry it belongs to), `POST /names/delete` forgets one."""
 
 from __future__ import annotations
 
@@ -9,37 +11,25 @@ from sqlalchemy import Connection
 from tvox_journey.live.broadcaster import Change
 from tvox_journey.services import recording
 from tvox_journey.store import names as name_store
-from tvox_journey.web.deps import ResourcesDep
+from tvox_journey.web.deps import Resources, ResourcesDep
 from tvox_journey.web.pages.common import CSRF, Admin, publish
-from tvox_journey.web.pages.render import render
+from tvox_journey.web.pages.directory import directory_page
 
 router = APIRouter(include_in_schema=False)
 KINDS = (name_store.AGENT, name_store.SERVICE)
 MAX_TEXT = 255
 
 
-def _names_page(
-    request: Request, conn: Connection, *, errors: list[str] | None = None, status_code: int = 200
-) -> Response:
-    found = name_store.all_names(conn)
-    return render(
-        request,
-        "admin/names.html",
-        {
-            "nav": "names",
-            "agents": sorted(found.get(name_store.AGENT, {}).items()),
-            "services": sorted(found.get(name_store.SERVICE, {}).items()),
-            "errors": errors or [],
-        },
-        status_code=status_code,
-    )
-
-
 @router.get("/names")
 def names_page(request: Request, resources: ResourcesDep, user: Admin) -> Response:
-    """Display names of agents and services, as the journey shows them."""
+    """The directory of agents and services, as the journey shows them."""
     with resources.db.read.connect() as conn:
-        return _names_page(request, conn)
+        return directory_page(request, conn)
+
+
+def _refused(request: Request, resources: Resources, *keys: str) -> Response:
+    with resources.db.read.connect() as conn:
+        return directory_page(request, conn, errors=[(key, {}) for key in keys], status_code=422)
 
 
 async def _form(request: Request) -> tuple[str, str, str]:
@@ -51,7 +41,7 @@ async def _form(request: Request) -> tuple[str, str, str]:
 
 @router.post("/names", dependencies=CSRF)
 async def set_name(request: Request, resources: ResourcesDep, user: Admin) -> Response:
-    """Add or rename one agent's or service's display name."""
+    """Name one code: rename the entry it belongs to, or a new entry with that code."""
     kind, code, name = await _form(request)
     errors = []
     if kind not in KINDS:
@@ -61,8 +51,7 @@ async def set_name(request: Request, resources: ResourcesDep, user: Admin) -> Re
     if len(code) > MAX_TEXT or len(name) > MAX_TEXT:
         errors.append("form.error_too_long")
     if errors:
-        with resources.db.read.connect() as conn:
-            return _names_page(request, conn, errors=errors, status_code=422)
+        return _refused(request, resources, *errors)
     now = resources.now()
 
     def write(conn: Connection) -> int:
@@ -78,11 +67,10 @@ async def set_name(request: Request, resources: ResourcesDep, user: Admin) -> Re
 
 @router.post("/names/delete", dependencies=CSRF)
 async def remove_name(request: Request, resources: ResourcesDep, user: Admin) -> Response:
-    """Forget a display name: the journey shows the code again."""
+    """Forget one code (and its entry, when it was the last): the journey shows the code again."""
     kind, code, _name = await _form(request)
     if kind not in KINDS or not code or len(code) > MAX_TEXT:
-        with resources.db.read.connect() as conn:
-            return _names_page(request, conn, errors=["names.error_kind"], status_code=422)
+        return _refused(request, resources, "names.error_kind")
     now = resources.now()
 
     def write(conn: Connection) -> int:
