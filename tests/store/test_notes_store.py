@@ -143,16 +143,28 @@ def test_the_search_finds_contacts_by_note_text_but_not_on_a_cleared_journey(db:
         assert contact_services.search_contacts(conn, "sconto", POLICY, limit=10) == []
 
 
-def test_erasing_a_person_deletes_the_notes_of_their_calls_and_ends(db: Database) -> None:
+def test_erasing_a_person_deletes_the_notes_of_their_calls_and_redacts_others_that_carry_the_number(
+    db: Database,
+) -> None:
     """The notes' audit rows carry the call id and are never emptied: the erasure must not wait for them."""
     with db.write.begin() as conn:
         saved(add(conn, "Mario ha chiamato per il rimborso"))
         saved(add(conn, "un'altra persona", call="c2"))
+        saved(add(conn, "il cognato di Mario: richiamarlo al +39 045 222 4600", call="c2"))
+        saved(add(conn, "numero diverso: 04522246009", call="c2"))  # a longer number is another
     target = erasure.of_number("0452224600", POLICY)
     assert target is not None
-    erasure.erase(db, target, POLICY, actor="admin", now=NOW)
+    report = erasure.erase(db, target, POLICY, actor="admin", now=NOW)
+    assert report.notes_redacted == 1
     with db.read.connect() as conn:
-        assert list(notes.for_calls(conn, ["c1", "c2"])) == ["c2"]
+        left = notes.for_calls(conn, ["c1", "c2"])
+        assert list(left) == ["c2"]
+        assert [n.text for n in left["c2"]] == [
+            "un'altra persona",
+            "[erased]",
+            "numero diverso: 04522246009",
+        ]
+        assert contact_services.search_contacts(conn, "222 4600", POLICY, limit=10) == []
 
 
 def test_an_inactive_outcome_is_no_longer_offered_but_stays_on_old_notes(db: Database) -> None:

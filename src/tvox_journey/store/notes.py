@@ -147,3 +147,22 @@ def set_order(conn: Connection, codes: Sequence[str]) -> None:
     """Number the outcomes in this order (the whole list: services/note_outcomes.py passes every code)."""
     for position, code in enumerate(codes, start=1):
         conn.execute(update(note_outcomes).where(note_outcomes.c.code == code).values(position=position))
+
+
+def texts_after(conn: Connection, after: int, limit: int) -> list[tuple[int, str]]:
+    """(id, text) of the next `limit` notes by id after `after`: what an erasure looks through."""
+    query = select(notes.c.id, notes.c.text).where(notes.c.id > after).order_by(notes.c.id).limit(limit)
+    return [(int(r.id), r.text) for r in conn.execute(query)]
+
+
+def texts_of(conn: Connection, ids: Sequence[int]) -> list[tuple[int, str]]:
+    query = select(notes.c.id, notes.c.text).where(notes.c.id.in_(list(ids)))
+    return [(int(r.id), r.text) for r in conn.execute(query)]
+
+
+def set_texts(conn: Connection, ids: Sequence[int], text: str) -> int:
+    """Replace these notes' text (an erasure's redaction; their times stay); how many there were."""
+    if not ids:
+        return 0
+    values = {"text": text, "search_text": text.casefold()}
+    return int(conn.execute(update(notes).where(notes.c.id.in_(list(ids))).values(values)).rowcount)
