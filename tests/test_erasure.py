@@ -189,6 +189,7 @@ def test_the_audit_trail_records_who_erased_and_how_much_without_the_data(client
         "interactions_redacted": "1",
         "log_rows_erased": "8",  # ring, duplicate, answer, hangup, unknown event, outbound, 422, 404
         "log_rows_redacted": "1",  # Carlo's ring
+        "notes_redacted": "0",
     }
 
 

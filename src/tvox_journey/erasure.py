@@ -12,7 +12,9 @@ A person is erased by their numbers: everything stored of a number goes, whereve
    call; in another person's call (the number as a popup value or as the called
    number) only the values that carry the number are replaced by `[erased]`.
 3. **Other interactions** whose stored JSON carries the number (their events
-   pruned by the retention, so the log no longer holds them) are redacted the same way.
+   pruned by the retention, so the log no longer holds them) are redacted the same way,
+   and so are notes on other calls whose text carries it (the whole text becomes `[erased]`;
+   the notes of their own calls go with the calls).
 4. **Contacts.** The numbers are taken off every contact; the contact erased by id
    is deleted, and so is (erasing by number) a contact that had no other number.
    Then one action row records who erased, and how many rows of each kind: no
@@ -45,6 +47,7 @@ from tvox_journey.domain.redaction import ERASED, NumberMatch, pairs_carry, reda
 from tvox_journey.services import recording
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import erasure as store
+from tvox_journey.store import notes as note_store
 from tvox_journey.store.engine import Database
 
 CALLS_PER_WRITE = 100
@@ -98,6 +101,7 @@ class Report:
     rows_erased: Counter[str] = field(default_factory=Counter)  # emptied whole, by outcome
     rows_redacted: Counter[str] = field(default_factory=Counter)  # values replaced, by outcome
     interactions_redacted: int = 0
+    notes_redacted: int = 0
     seq: int = 0  # the audit row
 
     def details(self, target: Target) -> list[tuple[str, str]]:
@@ -111,6 +115,7 @@ class Report:
             ("interactions_redacted", str(self.interactions_redacted)),
             ("log_rows_erased", str(sum(self.rows_erased.values()))),
             ("log_rows_redacted", str(sum(self.rows_redacted.values()))),
+            ("notes_redacted", str(self.notes_redacted)),
         ]
 
 
@@ -268,6 +273,13 @@ def _redact_interactions(
     return done
 
 
+def _redact_notes(conn: Connection, ids: Sequence[int], match: NumberMatch) -> int:
+    """Notes (of other people's calls) whose text carries a number, read again here: text ERASED."""
+    return note_store.set_texts(
+        conn, [i for i, text in note_store.texts_of(conn, ids) if match(text)], ERASED
+    )
+
+
 def _carrying(raws: Sequence[store.RawRow], target: Target, match: NumberMatch) -> list[str]:
     """The call ids of these interactions (as stored text) that carry a number and are not of the
     numbers (those are deleted whole)."""
@@ -319,6 +331,18 @@ def _interaction_pages(db: Database) -> Iterator[list[store.RawRow]]:
         after = raws[-1].key
 
 
+def _note_pages(db: Database) -> Iterator[list[tuple[int, str]]]:
+    after = 0
+    while page := _read(db, partial(note_store.texts_after, after=after, limit=ROWS_PER_READ)):
+        yield page
+        after = page[-1][0]
+
+
+def _read(db: Database, query: Callable[[Connection], T]) -> T:
+    with db.read.connect() as conn:
+        return query(conn)
+
+
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -367,6 +391,10 @@ def erase(
                 report.interactions_redacted += run(
                     partial(_redact_interactions, call_ids=calls, target=target, match=match)
                 )
+        for page in _note_pages(db):
+            found = [i for i, text in page if match.may_carry(text) and match(text)]
+            for ids in _chunks(found, ROWS_PER_WRITE):
+                report.notes_redacted += run(partial(_redact_notes, ids=ids, match=match))
         _erase_all_calls(db, target, match, run, report)  # calls of the numbers recorded meanwhile
     result: Report = run(partial(_finish, target=target, report=report, actor=actor, now=now))
     return result

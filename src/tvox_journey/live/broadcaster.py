@@ -17,8 +17,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
-# What a change touched: a call's event, or what a user's action changed ("action": anything else).
-ChangeKind = Literal["event", "contact", "journey_cleared", "names", "mappings", "user", "action"]
+# What a change touched: a call's event or a note on it, or what a user's action changed ("action":
+# anything else).
+ChangeKind = Literal["event", "note", "contact", "journey_cleared", "names", "mappings", "user", "action"]
 
 
 @dataclass(frozen=True)

@@ -123,11 +123,18 @@ def find_contact_for_number(conn: Connection, raw: str, policy: NumberPolicy) ->
     return contact_store.with_number(conn, key) if key else []
 
 
+NOTE_SEARCH_MIN = 3  # characters: shorter text is in nearly every note, and reading them all finds nothing
+
+
 def search_contacts(
     conn: Connection, q: str | None, policy: NumberPolicy, *, limit: int, offset: int = 0
 ) -> list[Contact]:
-    """Contacts by name, surname or company, or by a number in any format (`q` with a digit): the one
-    search behind the contacts page and the API."""
+    """Contacts by name, surname or company, by the text of a note on one of their calls (`q` of at least
+    NOTE_SEARCH_MIN characters), or by a number in any format (`q` with a digit): the one search behind
+    the contacts page and the API."""
     number_key = policy.key(q) if q and any(c.isdigit() for c in q) else None
     text = None if number_key else q
-    return contact_store.search(conn, text=text, number_key=number_key, limit=limit, offset=offset)
+    note_text = text.strip() if text and len(text.strip()) >= NOTE_SEARCH_MIN else None
+    return contact_store.search(
+        conn, text=text, number_key=number_key, note_text=note_text, limit=limit, offset=offset
+    )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, delete, func, insert, or_, select, update
 
 from tvox_journey.domain.contact import Contact, ContactNumber
 from tvox_journey.store.event_log import storable
-from tvox_journey.store.schema import contact_numbers, contacts
+from tvox_journey.store.schema import contact_numbers, contacts, interactions, notes
 
 
 def _numbers_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[ContactNumber]]:
@@ -173,10 +174,12 @@ def search(
     *,
     text: str | None = None,
     number_key: str | None = None,
+    note_text: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[Contact]:
-    """Contacts by name, surname or company (substring) or by a number key, ordered by surname."""
+    """Contacts by name, surname or company (substring), by a number key, or (`note_text`) by a note on a
+    call of one of their numbers that is still on the journey, ordered by surname."""
     query = select(contacts).order_by(contacts.c.surname, contacts.c.name, contacts.c.id)
     conditions = []
     if text:
@@ -194,10 +197,28 @@ def search(
             contact_numbers.c.number_key.like(f"%{number_key.lstrip('+')}%")
         )
         conditions.append(contacts.c.id.in_(owners))
+    if note_text:
+        conditions.append(contacts.c.id.in_(_with_note(note_text)))
     if conditions:
         query = query.where(or_(*conditions))
     rows = conn.execute(query.limit(limit).offset(offset)).all()
     return _contacts(conn, rows)
+
+
+def _with_note(text: str) -> Select[Any]:
+    """Ids of contacts with a number whose calls carry a note containing `text` (case-folded).
+
+    A substring cannot use a B-tree index: the notes' folded text is read once (notes are typed by
+    people, far fewer than calls), and each match reaches its contacts through the interactions'
+    primary key and the contact numbers' number index.
+    """
+    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return (
+        select(contact_numbers.c.contact_id)
+        .join(interactions, interactions.c.number_key == contact_numbers.c.number_key)
+        .join(notes, notes.c.call_id == interactions.c.call_id)
+        .where(notes.c.search_text.like(f"%{escaped}%", escape="\\"), interactions.c.cleared.is_(False))
+    )
 
 
 def count(conn: Connection) -> int:

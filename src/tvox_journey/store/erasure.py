@@ -97,9 +97,11 @@ def rows_of_calls(conn: Connection, call_ids: Sequence[str], limit: int) -> list
 
 
 def calls_with_rows(conn: Connection, call_ids: Sequence[str]) -> set[str]:
+    """The calls that still have log rows to empty; action rows tied to a call (a note, a "handled"
+    mark) are the audit trail, never emptied, so they do not count (else the erasure never ends)."""
     if not call_ids:
         return set()
-    query = select(event_log.c.call_id).where(event_log.c.call_id.in_(list(call_ids))).distinct()
+    query = select(event_log.c.call_id).where(event_log.c.call_id.in_(list(call_ids)), _NOT_ACTION).distinct()
     return set(conn.execute(query).scalars())
 
 

@@ -237,3 +237,32 @@ app_keys = Table(
     Column("name", String(64), primary_key=True),
     Column("value", String(255), nullable=False),
 )
+
+# The outcomes an agent may give a note ("Risolto", "Da richiamare", ...), kept by admins: renamed,
+# reordered, deactivated, never deleted (old notes keep theirs).
+note_outcomes = Table(
+    "note_outcomes",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("label_it", String(80), nullable=False),
+    Column("label_en", String(80), nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+# Notes people write on a call (services/notes.py). A note belongs to the call's interaction and goes
+# with it (an erasure deletes the interaction). `search_text` is the text case-folded, what the
+# contacts search matches.
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("call_id", String(255), ForeignKey("interactions.call_id", ondelete="CASCADE"), nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("search_text", Text, nullable=False),
+    Column("outcome", String(32), ForeignKey("note_outcomes.code"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_notes_call_id", notes.c.call_id, notes.c.id)

@@ -40,7 +40,13 @@ def _numbers(resources: ResourcesDep, raw: list[str]) -> list[ContactNumber]:
 @router.get("/contacts", response_model=list[ContactOut])
 def list_contacts(
     resources: ResourcesDep,
-    q: Annotated[str | None, Query(max_length=255, description="Name, surname, company or number")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=255,
+            description="Name, surname, company, number, or (3 characters or more) a note's text",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ContactOut]:

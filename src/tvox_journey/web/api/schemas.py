@@ -260,3 +260,32 @@ class HandledOut(BaseModel):
     attempts: int = Field(description="The attempts the mark closed")
     through_call_id: str
     seq: int = Field(description="The mark's row in the event log (the audit trail)")
+
+
+class NoteOutcomeOut(BaseModel):
+    code: str
+    label_it: str
+    label_en: str
+    active: bool = Field(description="Offered for new notes; a deactivated outcome stays on old notes")
+
+
+class NoteOut(BaseModel):
+    id: int
+    call_id: str
+    author: str
+    text: str = Field(description="As written: plain text, never markup")
+    outcome: NoteOutcomeOut | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class NoteIn(BaseModel):
+    text: str = Field("", max_length=8000, description="Plain text, up to 4,000 characters once trimmed")
+    outcome: str | None = Field(None, max_length=32, description="An active outcome's `code`")
+
+
+class NotePatch(BaseModel):
+    """Only the fields given change (`outcome: null` removes the outcome)."""
+
+    text: str | None = Field(None, max_length=8000)
+    outcome: str | None = Field(None, max_length=32)

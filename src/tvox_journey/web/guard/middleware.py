@@ -35,7 +35,7 @@ from tvox_journey.ingest.contract import find_tutorial_route
 from tvox_journey.ingest.native import NATIVE_ROUTE
 from tvox_journey.store.errors import StoreUnavailable
 from tvox_journey.web.deps import get_resources
-from tvox_journey.web.guard.text_rule import first_problem, json_strings
+from tvox_journey.web.guard.text_rule import first_problem, json_strings, multiline_fields
 from tvox_journey.web.responses import error_body, render_error
 from tvox_journey.web.webhooks import endpoint as webhooks
 from tvox_journey.web.webhooks.refusals import log_rejected, problem_response
@@ -215,12 +215,12 @@ async def _body_problem(scope: Scope, body: bytes, receive: Receive) -> str | No
             fields = [(f"body.{k}", v if isinstance(v, str) else "") for k, v in form.multi_items()]
             names = [(f"body.{v.filename}", v.filename) for _k, v in form.multi_items()
                      if isinstance(v, UploadFile) and v.filename]  # fmt: skip
-            return first_problem(fields + names)
+            return first_problem(fields + names, multiline_fields(scope["path"]))
         finally:
             await form.close()
     if media_type == "" or media_type.endswith("json"):
         try:
-            return first_problem(json_strings(json.loads(body)))
+            return first_problem(json_strings(json.loads(body)), multiline_fields(scope["path"]))
         except RecursionError:
             return "body: nested too deeply"
         except ValueError:

@@ -23,6 +23,8 @@ from tvox_journey.web.pages import (
     interaction,
     log,
     log_replay,
+    note_outcomes,
+    notes,
     setup,
     stream,
 )
@@ -48,8 +50,10 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         interaction,
         setup,
         stream,
+        notes,
     ):
         app.include_router(module.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(contacts_import.router, max_body_size=contacts_import.MAX_BODY_BYTES)
     app.include_router(callbacks_pages.router, max_body_size=settings.max_api_body_bytes)
+    app.include_router(note_outcomes.router, max_body_size=settings.max_api_body_bytes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

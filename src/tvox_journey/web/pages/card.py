@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -30,7 +31,9 @@ from tvox_journey.web.pages.common import (
     publish,
 )
 from tvox_journey.web.pages.journey import Names, journey_row
+from tvox_journey.web.pages.note_rows import notes_of
 from tvox_journey.web.pages.render import formatter, language, render
+from tvox_journey.web.security.identity import User
 
 router = APIRouter(include_in_schema=False)
 Cursor = Annotated[str | None, Query(max_length=512)]
@@ -47,9 +50,15 @@ def _shared_numbers(conn: Connection, contact: Contact) -> dict[str, list[Contac
 
 
 def card_context(
-    request: Request, conn: Connection, resources: Resources, contact: Contact, after: str | None
+    request: Request,
+    conn: Connection,
+    resources: Resources,
+    contact: Contact,
+    after: str | None,
+    user: User | None = None,
 ) -> dict[str, Any]:
-    """Everything the card shows below its title; the live fragment re-renders it."""
+    """Everything the card shows below its title, each row with its notes; the live fragment re-renders
+    it."""
     cursor = cursor_from(after)
     keys = contact.number_keys
     since = resources.now() - timedelta(days=30)
@@ -63,7 +72,13 @@ def card_context(
         journey_row(s, names=names, fmt=fmt, translate=translate, ambiguous_keys=shared.keys())
         for s in page.items
     ]
-    return {
+    query = f"?{urlencode({'after': after})}" if after else ""
+    found = notes_of(
+        conn, [r.call_id for r in rows], user=user, fmt=fmt, lang=language(request),
+        back=f"/contacts/{contact.id}{query}",
+    )  # fmt: skip
+    rows = [replace(r, notes=found.by_call.get(r.call_id, ())) for r in rows]
+    return found.context | {
         "contact": contact,
         "stats": stats,
         "rows": rows,
@@ -91,7 +106,7 @@ def contact_card(
         return contact_not_found(request)
     with resources.db.read.connect() as conn:
         since = event_log.max_seq(conn)  # before reading: later changes come through the stream
-        context = card_context(request, conn, resources, contact, after)
+        context = card_context(request, conn, resources, contact, after, user)
     fragment, stream = _live_urls(contact.id, after, since)
     cleared = request.query_params.get("cleared")
     return render(
@@ -117,7 +132,7 @@ def contact_card_fragment(
     if contact is None:
         return contact_not_found(request)
     with resources.db.read.connect() as conn:
-        context = card_context(request, conn, resources, contact, after)
+        context = card_context(request, conn, resources, contact, after, user)
     return render(request, "contacts/_card.html", context | {"user": user})
 
 

@@ -7,9 +7,10 @@ they read the card that links here; the sender's address and the log's links are
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -24,6 +25,7 @@ from tvox_journey.web.pages import i18n
 from tvox_journey.web.pages.common import Viewer
 from tvox_journey.web.pages.journey import KIND_LABELS, OUTCOME_LABELS, Names, Translate, journey_row
 from tvox_journey.web.pages.log import params_of
+from tvox_journey.web.pages.note_rows import notes_of
 from tvox_journey.web.pages.render import MISSING, Formatter, formatter, language, render
 
 router = APIRouter(include_in_schema=False)
@@ -152,9 +154,15 @@ def interaction_page(
     fmt = formatter(request)
     translate = i18n.translator(language(request))
     summary = None
+    notes_context: dict[str, Any] = {}
     if found.stored is not None:
         summary = journey_row(found.stored, names=names, fmt=fmt, translate=translate)
-    context: dict[str, Any] = {
+        with resources.db.read.connect() as conn:
+            back = f"/interactions/{quote(call_id, safe='')}"
+            notes = notes_of(conn, [call_id], user=user, fmt=fmt, lang=language(request), back=back)
+        summary = replace(summary, notes=notes.by_call.get(call_id, ()))
+        notes_context = notes.context
+    context: dict[str, Any] = notes_context | {
         "nav": "",
         "user": user,
         "call_id": call_id,

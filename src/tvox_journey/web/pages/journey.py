@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from tvox_journey.domain.interaction import Interaction, Kind, Outcome, TransferKind, TransferLeg
 from tvox_journey.store import names as name_store
 from tvox_journey.store.interactions import StoredInteraction
+from tvox_journey.web.pages.note_rows import NoteView
 from tvox_journey.web.pages.render import MISSING, Formatter
 
 Translate = Callable[..., str]
@@ -85,6 +86,7 @@ class Row:
     ambiguous: bool
     details: tuple[tuple[str, str], ...] = ()
     popups: tuple[tuple[str, str], ...] = ()
+    notes: tuple[NoteView, ...] = ()  # set by the pages that show notes (the card, the interaction page)
 
 
 def _transfer(leg: TransferLeg, names: Names, fmt: Formatter, _: Translate) -> TransferView:

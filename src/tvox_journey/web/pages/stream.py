@@ -33,10 +33,9 @@ from tvox_journey.live.broadcaster import Change
 from tvox_journey.live.sse import format_frame
 from tvox_journey.store import changes as log_changes
 from tvox_journey.store import contacts as contact_store
-from tvox_journey.store.event_log import LogOutcome
 from tvox_journey.web.deps import Resources, ResourcesDep
 from tvox_journey.web.pages.common import MAX_ID, Viewer
-from tvox_journey.web.tasks.feed import change_of
+from tvox_journey.web.tasks.feed import calls_to_key, change_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,7 +55,7 @@ class Watch:
     keys: frozenset[str] = frozenset()
 
     def wants_change(self, change: Change) -> bool:
-        if self.contact_id is None or (change.kind != "event" and change.number_key is None):
+        if self.contact_id is None or (change.kind not in ("event", "note") and change.number_key is None):
             return True  # contacts and display names change what every page shows
         return change.number_key in self.keys
 
@@ -79,8 +78,7 @@ def catch_up(resources: Resources, watch: Watch, after: int, upto: int) -> tuple
             rows = log_changes.rows_between(conn, after, upto, BATCH)
             if not rows:
                 break
-            calls = {r.call_id for r in rows if r.call_id and r.outcome != LogOutcome.ACTION}
-            keys = log_changes.number_keys(conn, calls)
+            keys = log_changes.number_keys(conn, calls_to_key(rows))
             for row in rows:
                 if watch.wants_change(change_of(row, keys.get(row.call_id) if row.call_id else None)):
                     found.append(row.seq)

@@ -11,6 +11,9 @@
  * The stream is Server-Sent Events: the browser reconnects by itself and sends the last
  * event id it saw, and the server catches up from its event log. No inline script, no CDN.
  *
+ * What a reader is typing survives a swap: a text field, text area or list with an id whose value
+ * differs from the one the server rendered (a note being written) gets it back, with the focus.
+ *
  * A count (<span data-live-count="/callbacks/count"></span>, in the navigation) is fetched as text
  * when the page loads and again whenever a stream of the page connects or says something changed;
  * it is written into the element (data-count too) when the answer is a number.
@@ -66,6 +69,39 @@
       });
   }
 
+  function changed(field) {
+    if (field.tagName === "SELECT") {
+      return Array.prototype.some.call(field.options, function (o) {
+        return o.selected !== o.defaultSelected;
+      });
+    }
+    return field.value !== field.defaultValue;
+  }
+
+  function keepTyped(target) {
+    var kept = [];
+    var fields = target.querySelectorAll("textarea[id], select[id], input[id]:not([type=hidden])");
+    Array.prototype.forEach.call(fields, function (field) {
+      if (changed(field)) {
+        kept.push({ id: field.id, value: field.value });
+      }
+    });
+    var active = document.activeElement;
+    var focused = active && active.id && target.contains(active) ? active.id : null;
+    return function restore() {
+      kept.forEach(function (k) {
+        var found = document.getElementById(k.id);
+        if (found && target.contains(found)) {
+          found.value = k.value;
+        }
+      });
+      var again = focused ? document.getElementById(focused) : null;
+      if (again && target.contains(again)) {
+        again.focus();
+      }
+    };
+  }
+
   function follow(container) {
     var source = container.getAttribute("data-live-src");
     var streamUrl = container.getAttribute("data-live-stream");
@@ -111,7 +147,9 @@
           var open = Array.prototype.map.call(target.querySelectorAll("details[open][id]"), function (d) {
             return d.id;
           });
+          var restore = keepTyped(target);
           target.innerHTML = html;
+          restore();
           open.forEach(function (id) {
             var found = document.getElementById(id);
             if (found && target.contains(found)) {

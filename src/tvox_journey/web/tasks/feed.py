@@ -51,13 +51,28 @@ _ACTION_KINDS: dict[str, ChangeKind] = {
     "names": "names",
     "mappings": "mappings",
     "user": "user",
+    "note": "note",  # a note on a call (services/notes.py): only the cards with the call's number
 }
+
+
+def _keyed(row: changes.LogRow) -> bool:
+    """Whether the change of this row is for the pages of its call's number: an event of the call, or
+    a note on it."""
+    return row.call_id is not None and (row.outcome != LogOutcome.ACTION or row.route.startswith("note/"))
+
+
+def calls_to_key(rows: list[changes.LogRow]) -> set[str]:
+    """The calls whose number keys the changes of these rows need."""
+    return {r.call_id for r in rows if r.call_id is not None and _keyed(r)}
 
 
 def change_of(row: changes.LogRow, number_key: str | None) -> Change:
     if row.outcome != LogOutcome.ACTION:
         return Change(row.seq, row.call_id, number_key)
-    return Change(row.seq, kind=_ACTION_KINDS.get(row.route.partition("/")[0], "action"))
+    kind = _ACTION_KINDS.get(row.route.partition("/")[0], "action")
+    if kind == "note" and _keyed(row):
+        return Change(row.seq, row.call_id, number_key, kind="note")
+    return Change(row.seq, kind=kind)
 
 
 def _position(conn: Connection) -> tuple[int, Snapshot | None, frozenset[int]]:
@@ -227,8 +242,7 @@ class LogFeed:
             rows = changes.rows_between(conn, after, floor, BATCH, outcomes)
             if not rows:
                 break
-            calls = {r.call_id for r in rows if r.call_id and r.outcome != LogOutcome.ACTION}
-            keys = changes.number_keys(conn, calls)
+            keys = changes.number_keys(conn, calls_to_key(rows))
             for row in rows:
                 change = change_of(row, keys.get(row.call_id) if row.call_id else None)
                 mappings_changed |= change.kind == "mappings"

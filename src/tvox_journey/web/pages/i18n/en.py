@@ -1,11 +1,13 @@
 """English: the same keys as `it.py` (a test keeps them equal)."""
 
 from tvox_journey.web.pages.i18n.en_directory import DIRECTORY
+from tvox_journey.web.pages.i18n.en_notes import NOTES
 from tvox_journey.web.pages.i18n.en_operations import OPERATIONS
 
 MESSAGES: dict[str, str] = {
     **OPERATIONS,
     **DIRECTORY,
+    **NOTES,
     # the setup page (issue 14: web/pages/setup.py, templates/admin/setup.html, _setup_status.html)
     "nav.setup": "TVox setup",
     # users, login, audit trail (issue 5: web/pages/login.py, web/pages/users.py)

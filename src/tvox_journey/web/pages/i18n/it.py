@@ -1,11 +1,13 @@
 """Italian, the default language: every text of the pages, by key."""
 
 from tvox_journey.web.pages.i18n.it_directory import DIRECTORY
+from tvox_journey.web.pages.i18n.it_notes import NOTES
 from tvox_journey.web.pages.i18n.it_operations import OPERATIONS
 
 MESSAGES: dict[str, str] = {
     **OPERATIONS,
     **DIRECTORY,
+    **NOTES,
     # the setup page (issue 14: web/pages/setup.py, templates/admin/setup.html, _setup_status.html)
     "nav.setup": "Configurazione TVox",
     # users, login, audit trail (issue 5: web/pages/login.py, web/pages/users.py)
