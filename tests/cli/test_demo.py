@@ -59,7 +59,9 @@ def test_the_demo_starts_with_weeks_of_history_and_mario_rossi_left_to_the_tutor
     path = tmp_path / "demo.db"
     result = runner.invoke(app, ["demo", "--no-serve", "--path", str(path)])
     assert result.exit_code == 0, result.output
-    assert re.search(r"Demo history: 10 contacts and \d{3} events of the last three weeks", result.output)
+    assert re.search(
+        r"Demo history: 10 contacts, \d{3} events of the last three weeks and \d+ notes", result.output
+    )
     url = f"sqlite:///{path}"
     with TestClient(create_app(Settings(database_url=url, migrate_on_start=False))) as client:
         client.auth = ("admin", "tvox-demo")

@@ -139,8 +139,8 @@ def test_notes_are_plain_data_on_answered_calls_of_contacts_one_on_each_contacts
         call = calls[note.call_id]
         assert call.kind in REACHING and call.number in numbers
         assert note.author == call.agent.username
-        assert note.outcome in {"resolved", "callback", "info", "complaint"}
+        assert note.outcome in {"resolved", "call_back", "information", "complaint"}
         assert note.text.strip() and len(note.text) <= 200
     noted = {calls[n.call_id].number for n in notes}
     assert {c.number for c in history.calls if c.kind in REACHING and c.number in numbers} == noted
-    assert {n.outcome for n in notes} == {"resolved", "callback", "info", "complaint"}
+    assert {n.outcome for n in notes} == {"resolved", "call_back", "information", "complaint"}

@@ -3,6 +3,7 @@ the interactions it describes, shown on the cards and on /callbacks."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from tvox_journey.domain.fold import fold
 from tvox_journey.domain.interaction import Kind, Outcome, TransferKind
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.mapping import Mappings
-from tvox_journey.sim.history import demo_history
+from tvox_journey.sim.history import demo_history, demo_notes
 from tvox_journey.sim.history_calls import HistoryKind
 from tvox_journey.store.event_log import LogOutcome
 from tvox_journey.traffic.entries import request_entry
@@ -66,14 +67,18 @@ def test_the_recorded_history_shows_on_cards_and_leaves_a_handful_of_numbers_to_
 ) -> None:
     resources = client.app.state.resources  # type: ignore[attr-defined]
     policy = NumberPolicy()
-    recorded = record_history(resources.db, demo_history(datetime.now(UTC)), policy, tvox_timezone=ROME)
+    history = demo_history(datetime.now(UTC))
+    recorded = record_history(resources.db, history, policy, tvox_timezone=ROME)
     assert set(recorded.outcomes) == {LogOutcome.ACCEPTED.value} and recorded.outcomes["accepted"] > 300
+    assert recorded.notes == len(demo_notes(history)) > 10  # every note the agents wrote was accepted
 
     card = client.get(f"/contacts/{recorded.contact_ids['Luca Ferri']}")
     assert card.status_code == 200
     rows = re.findall(r'<tr class="kind-(\w+) outcome-(\w+)', card.text)
     assert len(rows) >= 5 and {kind for kind, _ in rows} >= {"service", "outbound"}
     assert "Laura Bianchi" in card.text or "Giorgio Verdi" in card.text or "Sara Ferrari" in card.text
+    written = {html.escape(note.text) for note in demo_notes(history)}
+    assert any(text in card.text for text in written)  # the last call of each number has a note
     # The switchboard two colleagues share: the same calls on both cards.
     francesca = client.get(f"/contacts/{recorded.contact_ids['Francesca Colombo']}").text
     paolo = client.get(f"/contacts/{recorded.contact_ids['Paolo Colombo']}").text

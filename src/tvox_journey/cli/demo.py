@@ -82,7 +82,8 @@ def demo(
     if recorded is not None:
         events = sum(recorded.outcomes.values())
         typer.echo(
-            f"Demo history: {len(recorded.contact_ids)} contacts and {events} events of the last three weeks"
+            f"Demo history: {len(recorded.contact_ids)} contacts, {events} events of the last three weeks "
+            f"and {recorded.notes} notes on calls"
         )
     shown = "the password in TVOX_JOURNEY_ADMIN_PASSWORD" if configured else f"the password {password}"
     typer.echo(f"Log in at {base}/login as admin with {shown}")

@@ -78,7 +78,8 @@ class History:
 
 @dataclass(frozen=True, slots=True)
 class DemoNote:
-    """A call note an agent wrote after a call (outcome: resolved, callback, info or complaint)."""
+    """A call note an agent wrote after a call (outcome: resolved, call_back, information or complaint,
+    the outcomes migration 0011 seeds)."""
 
     call_id: str
     author: str  # the agent's username

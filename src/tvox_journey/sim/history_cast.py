@@ -83,11 +83,11 @@ NOTE_TEXTS: dict[str, tuple[str, ...]] = {
         "Confermato l'appuntamento per giovedì alle 10.",
         "Spiegata la fattura del mese; il cliente è soddisfatto.",
     ),
-    "callback": (
+    "call_back": (
         "Da richiamare domani mattina con il preventivo aggiornato.",
         "Il cliente chiede di essere richiamato dopo le 15.",
     ),
-    "info": (
+    "information": (
         "Richiesti orari di apertura e indirizzo della sede di Verona.",
         "Chiede informazioni sul nuovo contratto di assistenza.",
     ),

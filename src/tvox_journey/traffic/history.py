@@ -13,8 +13,8 @@ from datetime import timedelta, tzinfo
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.mapping import Mappings
 from tvox_journey.services import contacts as contact_services
-from tvox_journey.services import recording
-from tvox_journey.sim.history import History
+from tvox_journey.services import notes, recording
+from tvox_journey.sim.history import History, demo_notes
 from tvox_journey.store import contacts as contact_store
 from tvox_journey.store import names
 from tvox_journey.store.engine import Database
@@ -25,19 +25,24 @@ DELIVERY = timedelta(milliseconds=40)  # from TVox's event to our log, on a quie
 BATCH = 500  # requests a `record_many` call takes
 
 
+NOTE_AFTER = timedelta(minutes=3)  # an agent writes the note once the call is over
+
+
 @dataclass(frozen=True)
 class RecordedHistory:
-    """What was written: contacts created (their ids by "Name Surname") and requests by outcome."""
+    """What was written: contacts created (their ids by "Name Surname"), requests by outcome, and how
+    many notes the agents wrote on calls."""
 
     contact_ids: dict[str, int]
     outcomes: dict[str, int]
+    notes: int = 0
 
 
 def record_history(
     db: Database, history: History, policy: NumberPolicy, *, tvox_timezone: tzinfo
 ) -> RecordedHistory:
-    """Add the history's contacts, agents' and services' names, and every request it holds, in one
-    transaction.
+    """Add the history's contacts, agents' and services' names, every request it holds, and the notes
+    its agents wrote (`sim.history.demo_notes`, through the notes service), in one transaction.
 
     Requests are read with the default variable mappings (the history was sent by a TVox
     configured by `tvox-config`); each is received 40 ms after its event, never after `now`.
@@ -70,4 +75,11 @@ def record_history(
             for recorded in recording.record_many(conn, entries[start : start + BATCH], policy):
                 outcome = LogOutcome(recorded.outcome).value
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return RecordedHistory(contact_ids, outcomes)
+        ended = {call.call_id: max(r.at for r in call.requests) for call in history.calls}
+        written = 0
+        for note in demo_notes(history):
+            when = min(ended[note.call_id] + NOTE_AFTER, history.now)
+            entered = notes.draft(note.text, note.outcome)
+            saved = notes.add_note(conn, note.call_id, entered, username=note.author, role="agent", now=when)
+            written += isinstance(saved, notes.Saved)
+    return RecordedHistory(contact_ids, outcomes, written)
