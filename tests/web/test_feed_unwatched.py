@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event
+from tests.test_writer import on_new_loop
 
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.live.broadcaster import Broadcaster, Change, Subscription
@@ -69,7 +70,7 @@ async def _joined_during_an_unwatched_read(db_url: str) -> tuple[int, int, list[
 def test_a_page_that_begins_listening_during_an_unwatched_read_gets_the_changes_above_its_floor(
     db_url: str,
 ) -> None:
-    seq, floor, received = asyncio.run(_joined_during_an_unwatched_read(db_url))
+    seq, floor, received = on_new_loop(lambda: _joined_during_an_unwatched_read(db_url))
     assert floor < seq  # the page joined before the follower delivered the call's event
     assert [change.seq for change in received] == [seq]
     assert received[0].call_id == "unwatched-1"
