@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from tests.browser.conftest import LAPTOP, SIDE_PANEL, Server, screenshot
 
-from tvox_journey.sim import service_call
+from tvox_journey.sim import outbound_call, service_call
 
 pytestmark = pytest.mark.browser
 
@@ -84,3 +84,27 @@ def test_the_navigation_count_shows_on_other_pages_and_the_home_tile(page: Page,
     tile.click()
     expect(page.locator("h1")).to_have_text("Da richiamare")
     expect(page.locator("table.callbacks tbody tr")).to_have_count(2)
+
+
+def test_an_entry_closes_by_itself_when_the_number_is_called_back_and_answers(
+    page: Page, server: Server
+) -> None:
+    """No one marks it: an answered call with the number (here an agent's outbound call) closes it live,
+    while another number stays."""
+    miss(server, "3.1@h", minutes_ago=8)
+    miss(server, "3.2@h", number="3331234567", minutes_ago=6)
+    page.goto(server.url("/callbacks"))
+    expect(page.locator("[data-live-status]")).to_have_attribute("data-state", "live")
+    rows = page.locator("table.callbacks tbody tr")
+    expect(rows).to_have_count(2)
+    page.evaluate("window.notReloaded = true")
+
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    back = outbound_call("3.3@h", number="0452224600", agent="op1", new=now,
+                         answer=now + timedelta(seconds=8), hangup=now + timedelta(seconds=70))  # fmt: skip
+    server.send(back.requests)
+    expect(rows).to_have_count(1)
+    expect(rows).not_to_contain_text("Rossi Mario")
+    expect(page.locator(".nav .nav-count")).to_have_text("1")
+    assert page.evaluate("window.notReloaded") is True
+    screenshot(page, "callbacks-closed-by-a-call")
