@@ -22,6 +22,7 @@ from tvox_journey.web.pages import (
     interaction,
     log,
     log_replay,
+    reports,
     setup,
     stream,
 )
@@ -35,7 +36,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 def install_pages(app: FastAPI, settings: Settings) -> None:
     app.state.page_templates = make_environment()
     app.state.render_error_page = render_error_page
-    for module in (board, contacts, card, erase, admin, log, log_replay, interaction, setup, stream):
+    for module in (board, contacts, card, erase, admin, log, log_replay, interaction, setup, stream, reports):
         app.include_router(module.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(contacts_import.router, max_body_size=contacts_import.MAX_BODY_BYTES)
     app.include_router(callbacks_pages.router, max_body_size=settings.max_api_body_bytes)
