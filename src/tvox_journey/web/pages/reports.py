@@ -132,7 +132,10 @@ def reports_page(
         "charts": _charts(report, _),
         "tables": tables,
         "shown": {name: report_tables.shown(table) for name, table in tables.items()},
-        "csv_urls": {name: "/reports.csv?" + urlencode({"report": name} | params) for name in REPORTS},
+        "csv_urls": {  # in the page's language, whatever the cookie of the one who downloads
+            name: "/reports.csv?" + urlencode({"report": name} | params | {"lang": language(request)})
+            for name in REPORTS
+        },
         "services": _choices(report.names, "service", [s.code for s in report.services], query.service),
         "agents": _choices(report.names, "agent", [a.code for a in report.agents], query.agent),
         "categories": CATEGORIES,
