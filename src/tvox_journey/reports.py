@@ -9,7 +9,9 @@ within a slot. A period has at most `MAX_DAYS` days, so every report reads a bou
 
 What each figure means is written once, here and in docs/pages.md#reports:
 
-- a day's interactions fall in one of `CATEGORIES` (`category`);
+- a day's interactions fall in one of `CATEGORIES` (their conditions: `store/reports.CATEGORIES`):
+  still open, then chats handled or missed, then calls answered and transferred (in or out), outbound
+  calls answered or not, inbound calls answered or missed;
 - per service: its inbound calls (answered, missed, still open), the missed rate (missed over
   answered + missed), the wait (ring to answer) on average and at the 90th percentile (nearest rank),
   the service level (answered within the threshold over answered + missed) and its chats;
@@ -27,7 +29,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from tvox_journey.domain.interaction import Direction, Kind, Outcome
 from tvox_journey.store import names as name_store
 from tvox_journey.store import reports as report_store
 from tvox_journey.store.reports import Scope, Slot
@@ -38,17 +39,7 @@ MAX_THRESHOLD_SECONDS = 3600
 MAX_ROWS = 500  # services or agents a report lists (the busiest): codes come from webhooks, unbounded
 PRESETS: Mapping[str, int] = {"today": 1, "7d": 7, "30d": 30}  # days ending today
 REPORTS = ("daily", "services", "agents", "heatmap")
-CATEGORIES = (
-    "answered",
-    "transferred",
-    "missed",
-    "outbound_answered",
-    "outbound_unanswered",
-    "chat_answered",
-    "chat_missed",
-    "ongoing",
-)
-_OPEN = frozenset({Outcome.RINGING.value, Outcome.TALKING.value})
+CATEGORIES = tuple(report_store.CATEGORIES)  # the daily report's, in the order its bars stack
 
 
 class ReportError(ValueError):
@@ -123,21 +114,6 @@ def slot_seconds(period: Period, zone: ZoneInfo) -> int:
         if all(offset % seconds == 0 for offset in offsets):
             return seconds
     return 1
-
-
-def category(kind: str, direction: str, outcome: str, transferred: bool) -> str:
-    """Which of `CATEGORIES` an interaction is in: open ones apart, then chats, then transferred
-    calls (answered, in or out), outbound calls, and inbound calls answered or missed."""
-    if outcome in _OPEN:
-        return "ongoing"
-    answered = outcome == Outcome.ANSWERED.value
-    if kind == Kind.CHAT.value:
-        return "chat_answered" if answered else "chat_missed"
-    if answered and transferred:
-        return "transferred"
-    if direction == Direction.OUT.value:
-        return "outbound_answered" if answered else "outbound_unanswered"
-    return "answered" if answered else "missed"
 
 
 @dataclass(frozen=True)
@@ -261,16 +237,16 @@ def _days(query: Query, slots: Iterable[Slot], seconds: int) -> list[Day]:
     for slot in slots:
         day = counts.get(_local(slot, seconds, query.zone).date())
         if day is not None:
-            day[category(slot.kind, slot.direction, slot.outcome, slot.transferred)] += slot.count
+            for name, n in slot.counts.items():
+                day[name] += n
     return [Day(day, found) for day, found in counts.items()]
 
 
 def _heatmap(query: Query, slots: Iterable[Slot], seconds: int) -> Heatmap:
     cells = [[0] * 24 for _ in range(7)]
     for slot in slots:
-        if slot.direction == Direction.IN.value and slot.kind != Kind.CHAT.value:
-            at = _local(slot, seconds, query.zone)
-            cells[at.weekday()][at.hour] += slot.count
+        at = _local(slot, seconds, query.zone)
+        cells[at.weekday()][at.hour] += slot.inbound_calls
     return Heatmap(tuple(tuple(row) for row in cells))
 
 

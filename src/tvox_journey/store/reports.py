@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from tvox_journey.domain.interaction import Direction, Kind, Outcome
 from tvox_journey.store import dialect
@@ -48,30 +48,48 @@ def _where(scope: Scope) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
+_OPEN = _c.outcome.in_([Outcome.RINGING.value, Outcome.TALKING.value])
+_ANSWERED = _c.outcome == ANSWERED
+_NOT_ANSWERED = _c.outcome.in_([MISSED, UNANSWERED])
+_IS_CHAT = _c.kind == CHAT
+_CALL = _c.kind != CHAT
+_IN = _c.direction == Direction.IN.value
+_OUT = _c.direction == Direction.OUT.value
+
+# The categories of the daily report, each interaction in exactly one: open ones apart, then chats, then
+# calls answered and transferred at least once (in or out), outbound calls, inbound calls.
+CATEGORIES: dict[str, ColumnElement[bool]] = {
+    "answered": and_(_CALL, _IN, _ANSWERED, _c.transfers == 0),
+    "transferred": and_(_CALL, _ANSWERED, _c.transfers > 0),
+    "missed": and_(_CALL, _IN, _NOT_ANSWERED),
+    "outbound_answered": and_(_CALL, _OUT, _ANSWERED, _c.transfers == 0),
+    "outbound_unanswered": and_(_CALL, _OUT, _NOT_ANSWERED),
+    "chat_answered": and_(_IS_CHAT, _ANSWERED),
+    "chat_missed": and_(_IS_CHAT, _NOT_ANSWERED),
+    "ongoing": _OPEN,
+}
+
+
 @dataclass(frozen=True)
 class Slot:
-    """How many interactions of one kind, direction, outcome and transferred-or-not began in a slot."""
+    """The interactions begun in one slot of time: per category, and the inbound calls (the heatmap)."""
 
     bucket: int  # the slot's number: its start is bucket * slot seconds after the Unix epoch
-    kind: str
-    direction: str
-    outcome: str
-    transferred: bool
-    count: int
+    counts: dict[str, int]
+    inbound_calls: int  # not chats
 
 
 def slots(conn: Connection, scope: Scope, seconds: int) -> list[Slot]:
-    """The period's interactions counted per slot of `seconds` (the daily report and the heatmap)."""
+    """The period's interactions counted per slot of `seconds` (the daily report and the heatmap): one
+    row a slot, the categories as filtered counts (grouping by them would sort every row)."""
     bucket = dialect.time_bucket(conn, _c.sort_at, seconds).label("bucket")
-    transferred = case((_c.transfers > 0, literal(1)), else_=literal(0)).label("transferred")
+    counts = [func.count().filter(condition) for condition in CATEGORIES.values()]
     query = (
-        select(bucket, _c.kind, _c.direction, _c.outcome, transferred, func.count())
-        .where(_where(scope))
-        .group_by(bucket, _c.kind, _c.direction, _c.outcome, transferred)
+        select(bucket, func.count().filter(and_(_CALL, _IN)), *counts).where(_where(scope)).group_by(bucket)
     )
     return [
-        Slot(int(b), str(kind), str(direction), str(outcome), bool(t), int(n))
-        for b, kind, direction, outcome, t, n in conn.execute(query)
+        Slot(int(row[0]), dict(zip(CATEGORIES, (int(n) for n in row[2:]), strict=True)), int(row[1]))
+        for row in conn.execute(query)
     ]
 
 
@@ -91,7 +109,7 @@ class ServiceFigures:
 
 
 def _inbound_call() -> ColumnElement[bool]:
-    return and_(_c.direction == Direction.IN.value, _c.kind != CHAT)
+    return and_(_IN, _CALL)
 
 
 def services(conn: Connection, scope: Scope, *, threshold_ms: int, limit: int) -> list[ServiceFigures]:
