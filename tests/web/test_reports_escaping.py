@@ -77,3 +77,18 @@ def test_csv_cells_never_start_a_formula(hostile: TestClient, report: str) -> No
 def test_the_api_gives_names_as_they_are(hostile: TestClient) -> None:
     items = hostile.get("/api/v1/reports/agents", params={"period": "7d"}).json()["items"]
     assert {(i["code"], i["name"]) for i in items} == {("op1", HOSTILE_AGENT), (HOSTILE_CODE, HOSTILE_CODE)}
+
+
+def test_every_text_the_reports_build_at_run_time_is_in_both_languages() -> None:
+    from tvox_journey.reports import CATEGORIES, PRESETS, REPORTS
+    from tvox_journey.web.pages import i18n
+
+    keys = {f"reports.cat.{c}" for c in CATEGORIES} | {f"reports.wd.{d}" for d in range(7)}
+    keys |= {f"reports.period.{p}" for p in (*PRESETS, "custom")}
+    keys |= {f"reports.{r}.{part}" for r in REPORTS for part in ("title", "desc")}
+    keys |= {
+        f"reports.error_{e}" for e in ("order", "long", "period", "custom", "threshold", "day", "report")
+    }
+    keys |= {"role.supervisor", "nav.reports"}
+    for lang in i18n.LANGUAGES:
+        assert keys - set(i18n.CATALOG[lang]) == set(), lang
