@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
-from tests.browser.conftest import LAPTOP, SIDE_PANEL, Server, screenshot
+from tests.browser.conftest import LAPTOP, SCREENSHOTS, SIDE_PANEL, Server, screenshot
 
 from tvox_journey.sim import random_calls
 
@@ -57,6 +57,8 @@ def test_the_reports_show_their_charts_and_tables_on_a_laptop_and_a_side_panel(
     label = page.locator("svg.chart-heatmap text").first.bounding_box()
     assert label is not None and label["height"] >= 8  # the chart's text stays readable, not shrunk away
     screenshot(page, "reports-side-panel")
+    for name in CHARTS:  # each chart and its table as a 360 px panel shows them, to look at closely
+        page.locator(f"#report-{name}").screenshot(path=str(SCREENSHOTS / f"reports-side-panel-{name}.png"))
 
 
 def test_the_filters_and_the_english_page(page: Page, server: Server) -> None:

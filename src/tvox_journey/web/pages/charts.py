@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 WIDTH = 360
-FONT = 11  # viewBox units: about the page's small text at 360 px
-AXIS = 30  # room on the left for the value labels
+FONT = 13  # viewBox units (static/reports.css sets the same): about 11 px on a 360 px panel
+AXIS = 38  # room on the left for the value labels
 TOP = 8
-LABEL_ROWS = 18  # room below for the day labels
+LABEL_ROWS = 20  # room below for the day labels
 
 
 @dataclass(frozen=True)
@@ -116,21 +116,21 @@ class Bar:
 
 def horizontal_bars(key: str, bars: Sequence[Bar], label: Callable[[str], str]) -> Chart:
     """A row per entry: its name above a bar of stacked parts, the figure at the bar's end."""
-    row = 34
+    row = 38
     chart = Chart(key, WIDTH, max(row, row * len(bars)) + 4)
     longest = max((sum(n for _, n in b.parts) for b in bars), default=0) or 1
     usable = WIDTH - 60
     for i, entry in enumerate(bars):
         y = float(i * row)
-        chart.texts.append(Text(0, y + FONT + 1, entry.name, "start", "chart-name"))
+        chart.texts.append(Text(0, y + FONT, entry.name, "start", "chart-name"))
         x = 0.0
         for category, n in entry.parts:
             if n:
                 w = usable * n / longest
                 title = f"{entry.name}: {label(category)} {n}"
-                chart.rects.append(Rect(_r(x), y + 16, _r(w), 12, f"cat-{category}", title))
+                chart.rects.append(Rect(_r(x), y + 19, _r(w), 13, f"cat-{category}", title))
                 x += w
-        chart.texts.append(Text(_r(x + 4), y + 26, entry.figure))
+        chart.texts.append(Text(_r(x + 4), y + 30, entry.figure))
     return chart
 
 
@@ -139,7 +139,7 @@ HEAT_LEVELS = 5
 
 def heatmap(cells: Sequence[Sequence[int]], weekday: Callable[[int], str]) -> Chart:
     """7 rows (Monday first) of 24 hours; the darker, the more calls (`heat-0` is none)."""
-    left, cell_h = 30, 18
+    left, cell_h = 34, 20
     cell_w = (WIDTH - left) / 24
     chart = Chart("heatmap", WIDTH, TOP + 7 * cell_h + LABEL_ROWS)
     peak = max((max(row) for row in cells), default=0)
@@ -161,6 +161,6 @@ def heatmap(cells: Sequence[Sequence[int]], weekday: Callable[[int], str]) -> Ch
             )
     for h in range(0, 24, 3):
         chart.texts.append(
-            Text(_r(left + h * cell_w + cell_w / 2), TOP + 7 * cell_h + 13, f"{h:02d}", "middle")
+            Text(_r(left + h * cell_w + cell_w / 2), TOP + 7 * cell_h + 15, f"{h:02d}", "middle")
         )
     return chart
