@@ -125,8 +125,16 @@ def test_interactions_written_before_get_their_figures_and_are_reported_with_new
         assert [(s["code"], s["answered"], s["missed"]) for s in services] == [("care", 4, 1)]
         assert services[0]["avg_wait_seconds"] == (7 + 25 + 3 + 30) / 4
         agents = {a["code"]: a for a in client.get("/api/v1/reports/agents", params=period).json()["items"]}
-        op1 = agents["op1"]  # c1, the outbound c3, the blind transfer c4 (their own part), the new c7
-        assert (op1["handled"], op1["talk_total_seconds"], op1["transfers"]) == (4, 60 + 90 + 75 + 60, 1)
+        # op1 answered c1, the outbound c3, c4 (to their hangup, then transferred it) and the new c7, and took
+        # over c5 (consultative: from the transfer to the end).
+        op1 = agents["op1"]
+        assert (op1["handled"], op1["talk_total_seconds"], op1["transfers"]) == (
+            5,
+            60 + 90 + 75 + 60 + 140,
+            1,
+        )
+        op2 = agents["op2"]  # answered c5 (then transferred it) and took over c4 from their answer
+        assert (op2["handled"], op2["talk_total_seconds"], op2["transfers"]) == (2, 57 + 90, 1)
         day = client.get("/api/v1/reports/daily", params=period).json()["days"][0]
         assert day["day"] == date(2026, 11, 24).isoformat() and day["total"] == 7
         assert ZoneInfo(settings.display_timezone).key == "UTC"

@@ -15,9 +15,9 @@ What each figure means is written once, here and in docs/pages.md#reports:
 - per service: its inbound calls (answered, missed, still open), the missed rate (missed over
   answered + missed), the wait (ring to answer) on average and at the 90th percentile (nearest rank),
   the service level (answered within the threshold over answered + missed) and its chats;
-- per agent, the agent who answered: calls handled (answered, their part ended), their own talk time
-  (answer to their hangup or their transfer), how many of those calls they transferred, and chats.
-  A transfer's target is not credited with the call.
+- per agent: calls handled, each by the agent who answered it and by every agent a transfer passed it
+  to who took it (their part ended), their own talk time (their answer, or the consultative transfer
+  that joined them, to their hangup or the next transfer), the transfers they made, and chats.
 """
 
 from __future__ import annotations
@@ -300,21 +300,31 @@ def services(conn: Connection, query: Query) -> Report:
 
 
 def agents(conn: Connection, query: Query) -> Report:
-    """Per answering agent: calls handled, talk time, transfers, chats; the busiest first."""
+    """Per agent: calls handled (answered, or taken over by a transfer), their talk time, the transfers
+    they made, chats; the busiest first."""
     names = name_store.all_names(conn)
+    totals = {
+        f.agent: [f.handled, f.talk_total_ms, f.transfers, f.chats]
+        for f in report_store.agents(conn, query.scope, limit=MAX_ROWS)
+    }
+    for agent, legs in report_store.transfer_legs(conn, query.scope).items():
+        found = totals.setdefault(agent, [0, 0, 0, 0])
+        found[0] += legs.handled
+        found[1] += legs.talk_total_ms
+        found[2] += legs.transfers
     rows = [
         AgentRow(
-            code=f.agent,
-            name=_name(names, name_store.AGENT, f.agent),
-            handled=f.handled,
-            talk_total_seconds=f.talk_total_ms / 1000,
-            transfers=f.transfers,
-            chats=f.chats,
+            code=agent,
+            name=_name(names, name_store.AGENT, agent),
+            handled=handled,
+            talk_total_seconds=talk_ms / 1000,
+            transfers=transfers,
+            chats=chats,
         )
-        for f in report_store.agents(conn, query.scope, limit=MAX_ROWS)
+        for agent, (handled, talk_ms, transfers, chats) in totals.items()
     ]
     rows.sort(key=lambda r: (-(r.handled + r.chats), r.name, r.code))
-    return Report(query, agents=rows, names=names)
+    return Report(query, agents=rows[:MAX_ROWS], names=names)
 
 
 def everything(conn: Connection, query: Query) -> Report:

@@ -103,6 +103,8 @@ class Expected:
     transfers: list[datetime] = field(default_factory=list)
     agent: str | None = None
     service: str | None = None
+    target: str | None = None  # the agent the call was transferred to
+    target_answer: datetime | None = None  # their own answer (a blind transfer)
     only_transfers: bool = True
 
     @property
@@ -157,10 +159,13 @@ def expected_interactions(sent: Sequence[Sent]) -> dict[str, Expected]:
             call.hangups.append(at)
         elif route == "transfer/transfer":
             call.transfers.append(at)
+            call.target = values["transferToAgent"]
     for call_id, at in inbound_answers:
         # An Inbound answer is the call's own (a direct call) unless it is a transfer target's.
         call = found[call_id]
-        if not call.transfers and call.answer is None:
+        if call.transfers:
+            call.target_answer = at
+        elif call.answer is None:
             call.answer = at
     return {k: v for k, v in found.items() if not v.only_transfers}
 
@@ -223,19 +228,29 @@ def expected_services(calls: Iterable[Expected], threshold_ms: int = 20_000) -> 
     return figures
 
 
-def expected_agents(calls: Iterable[Expected]) -> dict[str, dict[str, Any]]:
+def expected_agents(calls: Iterable[Expected], agent: str | None) -> dict[str, dict[str, Any]]:
+    """Who answered a call handled it until their hangup or the transfer; the transfer's target handled
+    it from their answer (blind: the first agent had hung up) or the transfer (consultative) to the
+    end. `calls`: the period's (and service's) whoever answered; `agent`: only that agent's figures."""
     figures: dict[str, dict[str, Any]] = {}
-    for call in calls:
-        talk = _ms(call.answer, call.own_end)
-        if call.agent is None or talk is None:
-            continue
-        row = figures.setdefault(call.agent, {"handled": 0, "talk_ms": 0, "transfers": 0, "chats": 0})
-        if call.kind == "chat":
+
+    def credit(who: str | None, talk: int | None, chat: bool, transferred: bool) -> None:
+        if who is None or talk is None or agent not in (None, who):
+            return
+        row = figures.setdefault(who, {"handled": 0, "talk_ms": 0, "transfers": 0, "chats": 0})
+        if chat:
             row["chats"] += 1
         else:
             row["handled"] += 1
             row["talk_ms"] += talk
-            row["transfers"] += bool(call.transfers)
+            row["transfers"] += transferred
+
+    for call in calls:
+        credit(call.agent, _ms(call.answer, call.own_end), call.kind == "chat", bool(call.transfers))
+        if call.transfers and call.kind == "call":
+            blind = min(call.hangups) <= call.transfers[0]
+            taken = call.target_answer if blind else call.transfers[0]
+            credit(call.target, _ms(taken, max(call.hangups)), False, False)
     return figures
 
 
@@ -272,7 +287,8 @@ def check_every_report(client: TestClient, calls: Sequence[Expected], **filters:
             )
 
     agents = {row["code"]: row for row in _api(client, "agents", **filters)["items"]}
-    expected = expected_agents(kept)
+    anyone = [c for c in calls if _keep(c, filters.get("service"), None)]
+    expected = expected_agents(anyone, filters.get("agent"))
     assert set(agents) == set(expected)
     for code, figures in expected.items():
         got = agents[code]
@@ -294,6 +310,7 @@ def test_every_figure_of_every_report_is_what_the_sent_traffic_says(client: Test
     assert all(kinds[k] > 5 for k in ("answered", "transferred", "missed", "chat_answered")), kinds
     assert any(c.transfers and c.hangups[0] < c.transfers[0] for c in calls)  # blind transfers
     assert any(c.transfers and c.transfers[0] < min(c.hangups) for c in calls)  # consultative ones
+    assert all(c.target is not None for c in calls if c.transfers)
 
     check_every_report(client, calls)
     check_every_report(client, calls, service="care")

@@ -1,8 +1,9 @@
 """The reports' aggregates: one bounded read of the interactions of a period for each report.
 
 Every query keeps to the rows whose sort time lies in the period (a range of the covering index
-`ix_interactions_report`), adds them up in the database and returns at most a row per time slot and
-kind of call, per service or per agent: never the interactions themselves. The figures it adds
+`ix_interactions_report`), adds them up in the database and returns at most a row per time slot, per
+service or per agent: never the interactions themselves, but for the transfer legs of the period's
+transferred calls (`transfer_legs`), whose targets are in their JSON only. The figures it adds
 (`wait_ms`, `talk_ms`, `transfers`) are columns refolded with each row, so an event that arrives
 late or twice changes them as it changes the interaction.
 """
@@ -14,8 +15,9 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, and_, func, select
 
-from tvox_journey.domain.interaction import Direction, Kind, Outcome
+from tvox_journey.domain.interaction import Direction, Kind, Outcome, TransferKind, TransferLeg
 from tvox_journey.store import dialect
+from tvox_journey.store.codec import interaction_from_json
 from tvox_journey.store.schema import interactions
 
 _c = interactions.c
@@ -195,3 +197,41 @@ def agents(conn: Connection, scope: Scope, *, limit: int) -> list[AgentFigures]:
         .limit(limit)
     )
     return [AgentFigures(str(a), int(h), int(t), int(x), int(c)) for a, h, t, x, c in conn.execute(query)]
+
+
+@dataclass
+class LegTotals:
+    """What agents did as the targets of transfers: calls handled, talk, and transfers made onwards."""
+
+    handled: int = 0
+    talk_total_ms: int = 0
+    transfers: int = 0
+
+
+def _leg_talk_ms(leg: TransferLeg) -> int | None:
+    """A target's own part: from their answer (a blind transfer's) or the transfer itself (a consultative
+    one, joined when made) to the leg's end; None when they never took the call or it goes on."""
+    begin = leg.answered if leg.kind is TransferKind.BLIND else leg.transferred
+    if begin is None or leg.ended is None:
+        return None
+    return max(0, round((leg.ended.at - begin.at).total_seconds() * 1000))
+
+
+def transfer_legs(conn: Connection, scope: Scope) -> dict[str, LegTotals]:
+    """Per target agent, their legs of the period's transferred calls (not chats), read from the rows'
+    JSON: only the transferred calls, streamed. The agent filter keeps the legs of that agent, whoever
+    answered the call first."""
+    where = [_where(Scope(scope.start, scope.end, scope.service)), _c.transfers > 0, _CALL]
+    totals: dict[str, LegTotals] = {}
+    rows = conn.execution_options(yield_per=500).execute(select(_c.data).where(*where))
+    for (data,) in rows:
+        legs = interaction_from_json(data).legs
+        for position, leg in enumerate(legs):
+            talk = _leg_talk_ms(leg)
+            if leg.agent is None or talk is None or scope.agent not in (None, leg.agent):
+                continue
+            found = totals.setdefault(leg.agent, LegTotals())
+            found.handled += 1
+            found.talk_total_ms += talk
+            found.transfers += position < len(legs) - 1
+    return totals

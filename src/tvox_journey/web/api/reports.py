@@ -109,7 +109,8 @@ def agents_report(
     resources: ResourcesDep, period: Period = "7d", first: First = None, last: Last = None,
     service: Service = None, agent: Agent = None, threshold: Threshold = reports.DEFAULT_THRESHOLD_SECONDS,
 ) -> AgentsReportOut:  # fmt: skip
-    """Per answering agent: calls handled, talk time (total, average), transfers made, chats handled."""
+    """Per agent (who answered, or took over a transferred call): calls handled, talk time (total,
+    average), transfers made, chats handled."""
     query = _query(resources, period, first, last, service, agent, threshold)
     with resources.db.read.connect() as conn:
         found = reports.agents(conn, query)

@@ -307,10 +307,10 @@ class ServicesReportOut(BaseModel):
 class AgentReportRow(BaseModel):
     code: str
     name: str = Field(description="Display name (the code when it has none)")
-    handled: int = Field(description="Calls the agent answered and whose part ended")
-    talk_total_seconds: float = Field(description="Their own talk: answer to their hangup or transfer")
+    handled: int = Field(description="Calls the agent answered, or took over by a transfer, their part ended")
+    talk_total_seconds: float = Field(description="Their own part: their answer to their hangup or transfer")
     talk_avg_seconds: float | None
-    transfers: int = Field(description="Handled calls the agent transferred")
+    transfers: int = Field(description="Transfers the agent made")
     chats: int = Field(description="Chats handled")
 
 

@@ -28,7 +28,8 @@ REPORTS: dict[str, str] = {
     "reports.services.desc": "Inbound calls of each service by outcome; the table gives the wait and the "
     "service level.",
     "reports.agents.title": "Per agent",
-    "reports.agents.desc": "Calls handled by each agent (the one who answered), with their talk time.",
+    "reports.agents.desc": "Calls handled by each agent (who answered, and who took them over by a "
+    "transfer), with their talk time.",
     "reports.heatmap.title": "Inbound calls per weekday and hour",
     "reports.heatmap.desc": "The darker a cell, the more calls in that hour of that weekday.",
     "reports.cat.answered": "Answered",

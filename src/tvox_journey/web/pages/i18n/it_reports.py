@@ -28,8 +28,8 @@ REPORTS: dict[str, str] = {
     "reports.services.desc": "Chiamate in ingresso di ogni servizio per esito; la tabella riporta attesa e "
     "livello di servizio.",
     "reports.agents.title": "Per operatore",
-    "reports.agents.desc": "Chiamate gestite da ogni operatore (chi ha risposto), con il tempo di "
-    "conversazione.",
+    "reports.agents.desc": "Chiamate gestite da ogni operatore (chi ha risposto e chi l'ha ricevuta con un "
+    "trasferimento), con il tempo di conversazione.",
     "reports.heatmap.title": "Chiamate in ingresso per giorno della settimana e ora",
     "reports.heatmap.desc": "Più scura la cella, più chiamate in quell'ora di quel giorno della settimana.",
     "reports.cat.answered": "Risposte",
