@@ -77,3 +77,15 @@ def test_a_period_that_is_not_one_is_refused_with_its_reason(client: TestClient)
     assert client.get("/reports.csv", params={"report": "nope"}).status_code == 422
     assert client.get("/api/v1/reports/daily", params={"threshold": 0}).status_code == 422
     assert User("someone", "supervisor").can("viewer") and not User("someone", "supervisor").can("agent")
+
+
+def test_days_changed_by_hand_on_the_page_make_the_period_custom(client: TestClient) -> None:
+    today = datetime.now(ROME).date()
+    preset = client.get("/reports", params={"period": "7d", "from": (today - timedelta(days=6)).isoformat()})
+    assert preset.status_code == 200 and '<option value="7d" selected>' in preset.text
+    changed = client.get("/reports", params={"period": "7d", "from": "2026-01-01", "to": "2026-01-03"})
+    assert changed.status_code == 200
+    assert '<option value="custom" selected>' in changed.text
+    days = [f'<th scope="row">{d:02d}-01-2026</th>' for d in (1, 2, 3)]
+    assert all(day in changed.text for day in days) and '<th scope="row">04-01-2026</th>' not in changed.text
+    assert 'value="2026-01-01"' in changed.text and "period=custom" in changed.text

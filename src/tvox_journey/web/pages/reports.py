@@ -37,13 +37,21 @@ def query_of(
     service: str | None,
     agent: str | None,
     threshold: int,
-) -> reports.Query:
-    """The report's question from the page's parameters; days are the display zone's.
+) -> tuple[reports.Query, str]:
+    """The report's question from the page's parameters, and the period's name as the form shows it;
+    days are the display zone's. The form sends the days of the chosen preset with it: days changed
+    by hand make the period custom.
 
     Raises:
         ReportError: a period or a day that is not one.
     """
-    return reports.query_of(
+    if period in reports.PRESETS and (first or last):
+        preset = reports.query_of(resources.display_zone, resources.now(), period).period
+        given = (reports.parse_day(first) or preset.first, reports.parse_day(last) or preset.last)
+        if given != (preset.first, preset.last):
+            period = "custom"
+            first, last = given[0].isoformat(), given[1].isoformat()
+    query = reports.query_of(
         resources.display_zone,
         resources.now(),
         period,
@@ -53,6 +61,7 @@ def query_of(
         agent=agent,
         threshold_seconds=threshold,
     )
+    return query, period
 
 
 def _choices(
@@ -112,7 +121,7 @@ def reports_page(
     form: dict[str, Any] = {"period": period, "from": first or "", "to": last or "", "service": service or ""}
     form |= {"agent": agent or "", "threshold": threshold}
     try:
-        query = query_of(resources, period, first, last, service, agent, threshold)
+        query, period = query_of(resources, period, first, last, service, agent, threshold)
     except ReportError as error:
         with resources.db.read.connect() as conn:
             names = name_store.all_names(conn)
@@ -123,7 +132,7 @@ def reports_page(
     with resources.db.read.connect() as conn:
         report = reports.everything(conn, query)
     params = _params(query, period)
-    form |= {"from": params["from"], "to": params["to"]}
+    form |= {"from": params["from"], "to": params["to"], "period": period}
     tables = {name: report_tables.TABLES[name](report, _) for name in REPORTS}
     context |= {
         "error": None,
@@ -172,7 +181,7 @@ def reports_csv(
     try:
         if report not in _BUILD:
             raise ReportError("reports.error_report", "report is one of " + ", ".join(REPORTS))
-        query = query_of(resources, period, first, last, service, agent, threshold)
+        query, _period = query_of(resources, period, first, last, service, agent, threshold)
     except ReportError as error:
         return Response(_(error.key), status_code=422, media_type="text/plain; charset=utf-8")
     with resources.db.read.connect() as conn:
