@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from tvox_journey.domain.interaction import Direction, Kind, Outcome, TransferKind, TransferLeg
 from tvox_journey.store import dialect
-from tvox_journey.store.codec import interaction_from_json
+from tvox_journey.store.codec import legs_from_json
 from tvox_journey.store.schema import interactions
 
 _c = interactions.c
@@ -219,13 +219,13 @@ def _leg_talk_ms(leg: TransferLeg) -> int | None:
 
 def transfer_legs(conn: Connection, scope: Scope) -> dict[str, LegTotals]:
     """Per target agent, their legs of the period's transferred calls (not chats), read from the rows'
-    JSON: only the transferred calls, streamed. The agent filter keeps the legs of that agent, whoever
-    answered the call first."""
+    JSON: only the transferred calls, only their `legs` (the database extracts them), streamed. The
+    agent filter keeps the legs of that agent, whoever answered the call first."""
     where = [_where(Scope(scope.start, scope.end, scope.service)), _c.transfers > 0, _CALL]
     totals: dict[str, LegTotals] = {}
-    rows = conn.execution_options(yield_per=500).execute(select(_c.data).where(*where))
-    for (data,) in rows:
-        legs = interaction_from_json(data).legs
+    rows = conn.execution_options(yield_per=500).execute(select(_c.data["legs"]).where(*where))
+    for (stored,) in rows:
+        legs = legs_from_json(stored)
         for position, leg in enumerate(legs):
             talk = _leg_talk_ms(leg)
             if leg.agent is None or talk is None or scope.agent not in (None, leg.agent):
