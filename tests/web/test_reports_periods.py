@@ -83,7 +83,14 @@ def test_days_changed_by_hand_on_the_page_make_the_period_custom(client: TestCli
     today = datetime.now(ROME).date()
     preset = client.get("/reports", params={"period": "7d", "from": (today - timedelta(days=6)).isoformat()})
     assert preset.status_code == 200 and '<option value="7d" selected>' in preset.text
-    changed = client.get("/reports", params={"period": "7d", "from": "2026-01-01", "to": "2026-01-03"})
+    shown = f"{today - timedelta(days=6)}/{today}"  # what the page showed, sent back by its form
+    kept = client.get("/reports", params={"period": "30d", "from": str(today - timedelta(days=6)),
+                                          "to": str(today), "shown": shown})  # fmt: skip
+    assert '<option value="30d" selected>' in kept.text  # a preset chosen, the days left alone
+    assert f'value="{today - timedelta(days=29)}"' in kept.text
+    changed = client.get(
+        "/reports", params={"period": "7d", "from": "2026-01-01", "to": "2026-01-03", "shown": shown}
+    )
     assert changed.status_code == 200
     assert '<option value="custom" selected>' in changed.text
     days = [f'<th scope="row">{d:02d}-01-2026</th>' for d in (1, 2, 3)]

@@ -37,20 +37,17 @@ def query_of(
     service: str | None,
     agent: str | None,
     threshold: int,
+    shown: str | None = None,
 ) -> tuple[reports.Query, str]:
     """The report's question from the page's parameters, and the period's name as the form shows it;
-    days are the display zone's. The form sends the days of the chosen preset with it: days changed
-    by hand make the period custom.
+    days are the display zone's. The form sends back the days it showed (`shown`, "first/last"): days
+    changed by hand make the period custom, a preset chosen with the days left as they were wins.
 
     Raises:
         ReportError: a period or a day that is not one.
     """
-    if period in reports.PRESETS and (first or last):
-        preset = reports.query_of(resources.display_zone, resources.now(), period).period
-        given = (reports.parse_day(first) or preset.first, reports.parse_day(last) or preset.last)
-        if given != (preset.first, preset.last):
-            period = "custom"
-            first, last = given[0].isoformat(), given[1].isoformat()
+    if period in reports.PRESETS and shown is not None and (first, last) != tuple(shown.split("/", 1)):
+        period = "custom"
     query = reports.query_of(
         resources.display_zone,
         resources.now(),
@@ -114,14 +111,15 @@ def reports_page(
     service: Code = None,
     agent: Code = None,
     threshold: Threshold = reports.DEFAULT_THRESHOLD_SECONDS,
+    shown: Annotated[str | None, Query(max_length=21)] = None,
 ) -> Response:
     """Every report of the period, filtered by service and agent."""
     _ = i18n.translator(language(request))
     context: dict[str, Any] = {"nav": "reports", "user": user, "zone": resources.settings.display_timezone}
     form: dict[str, Any] = {"period": period, "from": first or "", "to": last or "", "service": service or ""}
-    form |= {"agent": agent or "", "threshold": threshold}
+    form |= {"agent": agent or "", "threshold": threshold, "shown": shown or ""}
     try:
-        query, period = query_of(resources, period, first, last, service, agent, threshold)
+        query, period = query_of(resources, period, first, last, service, agent, threshold, shown)
     except ReportError as error:
         with resources.db.read.connect() as conn:
             names = name_store.all_names(conn)
@@ -133,6 +131,7 @@ def reports_page(
         report = reports.everything(conn, query)
     params = _params(query, period)
     form |= {"from": params["from"], "to": params["to"], "period": period}
+    form |= {"shown": f"{params['from']}/{params['to']}"}
     tables = {name: report_tables.TABLES[name](report, _) for name in REPORTS}
     context |= {
         "error": None,
