@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -343,7 +344,37 @@ def test_the_page_and_the_csv_give_the_figures_of_the_api(client: TestClient) ->
             ]
     page = client.get("/reports", params=PERIOD | {"lang": "en"})
     assert page.status_code == 200
-    assert page.text.count('<rect class="cat-') >= 31  # a bar (at least one part) per day
     for day in _api(client, "daily")["days"]:
         first = date.fromisoformat(day["day"])
         assert f'<th scope="row">{first:%d-%m-%Y}</th>' in page.text
+    check_the_charts(page.text, client)
+
+
+def _section(page: str, name: str) -> str:
+    start = page.index(f'<section class="report" id="report-{name}"')
+    return page[start : page.index("</section>", start)]
+
+
+BAR = re.compile(r'<rect class="cat-(\w+)"[^>]*><title>([^<]*): [^<]* (\d+)</title>')
+CELL = re.compile(r'<rect class="heat-\d"[^>]*><title>(\w+) (\d\d):00: (\d+)</title>')
+
+
+def check_the_charts(page: str, client: TestClient) -> None:
+    """Every bar and cell of the SVG charts says (in its title) the figure of the API."""
+    daily = _api(client, "daily")["days"]
+    drawn = {(day, category): int(n) for category, day, n in BAR.findall(_section(page, "daily"))}
+    wanted = {(f"{d['day'][8:10]}/{d['day'][5:7]}", c): n for d in daily for c, n in d["counts"].items() if n}
+    assert drawn == wanted
+    services = _api(client, "services")["items"]
+    drawn = {(name, c): int(n) for c, name, n in BAR.findall(_section(page, "services"))}
+    wanted = {(s["name"], c): s[c] for s in services for c in ("answered", "missed", "ongoing") if s[c]}
+    assert drawn == wanted
+    agents = _api(client, "agents")["items"]
+    drawn = {(name, c): int(n) for c, name, n in BAR.findall(_section(page, "agents"))}
+    wanted = {(a["name"], "answered"): a["handled"] for a in agents if a["handled"]}
+    wanted |= {(a["name"], "chat_answered"): a["chats"] for a in agents if a["chats"]}
+    assert drawn == wanted
+    weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    cells = _api(client, "heatmap")["cells"]
+    drawn_cells = {(weekdays.index(d), int(h)): int(n) for d, h, n in CELL.findall(_section(page, "heatmap"))}
+    assert drawn_cells == {(d, h): cells[d][h] for d in range(7) for h in range(24)}
