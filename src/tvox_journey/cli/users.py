@@ -78,7 +78,8 @@ def add(
     password: PasswordOption = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Add a user with a role: admin (everything), agent (journeys and contacts), viewer (read only)."""
+    """Add a user with a role: admin (everything), supervisor (read only, with the reports), agent (journeys
+    and contacts), viewer (read only)."""
     settings = load_settings(database_url=database)
     name = _username(username)
     try:
@@ -150,7 +151,7 @@ def list_users(database: DatabaseOption = None) -> None:
     width = max(len(u.username) for u in everyone)
     for user in everyone:
         token = "token" if user.has_token else "-"
-        typer.echo(f"{user.username:<{width}}  {user.role:<6}  {token:<5}  {user.created_at:%Y-%m-%d %H:%M}")
+        typer.echo(f"{user.username:<{width}}  {user.role:<10}  {token:<5}  {user.created_at:%Y-%m-%d %H:%M}")
 
 
 @users_app.command("token")

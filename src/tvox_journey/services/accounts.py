@@ -25,7 +25,15 @@ from tvox_journey.store import sessions as session_store
 from tvox_journey.store import users as user_store
 from tvox_journey.store.users import Role, StoredUser
 
-ROLES: tuple[Role, ...] = get_args(Role)  # each role can do what the ones before it can
+ROLES: tuple[Role, ...] = get_args(Role)  # least first
+# What each role may do besides its own: the roles are not a ladder, a supervisor sees the reports but
+# writes nothing an agent writes (read-only, like a viewer), and an agent sees no report.
+_INCLUDES: dict[Role, frozenset[Role]] = {
+    "viewer": frozenset({"viewer"}),
+    "agent": frozenset({"viewer", "agent"}),
+    "supervisor": frozenset({"viewer", "supervisor"}),
+    "admin": frozenset(get_args(Role)),
+}
 ADMIN: Role = "admin"
 FIRST_ADMIN = "admin"
 MIN_PASSWORD_LENGTH = 8
@@ -44,8 +52,8 @@ class AccountError(Exception):
 
 
 def is_role_at_least(role: Role, needed: Role) -> bool:
-    """True when `role` can do everything `needed` can."""
-    return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
+    """True when `role` can do everything `needed` can (an admin everything; see `_INCLUDES`)."""
+    return needed in _INCLUDES.get(role, frozenset())
 
 
 def normalize_username(raw: str) -> str:

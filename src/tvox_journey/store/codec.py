@@ -204,3 +204,8 @@ def interaction_from_json(data: object) -> Interaction:
         unknown_event_count=_read_count(found.get("unknown_event_count")),
         earliest=_read_instant(found.get("earliest")),
     )
+
+
+def legs_from_json(value: object) -> tuple[TransferLeg, ...]:
+    """The transfer legs a row's JSON `legs` holds (the readable ones): the reports read only those."""
+    return _read_list(value, _read_leg)

@@ -10,7 +10,8 @@ database they are on: they call these.
 - `migration_lock`: the lock one migrating process holds while the others wait;
 - `notification_scope`, `snapshot`, `one_snapshot`: what following the event
   log across processes needs (store/changes.py, web/tasks/feed.py);
-- `by_code_point`: text compared by code point.
+- `by_code_point`: text compared by code point;
+- `time_bucket`: a stored time's slot of so many seconds since the Unix epoch (the reports).
 
 SQLite has one writer at a time (its write transactions begin IMMEDIATE and
 lock the file), so it needs no locks of its own, commits the log in sequence
@@ -21,8 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, Table, text
+from sqlalchemy import BigInteger, ColumnElement, Connection, Integer, Table, cast, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 InsertFactory = Callable[[Table], postgresql.Insert | sqlite.Insert]
@@ -112,3 +114,14 @@ def by_code_point(conn: Connection, column: ColumnElement[str]) -> ColumnElement
     """`column` compared and sorted by code point: the "C" collation on PostgreSQL (the database's own
     may not compare so); SQLite's default collation (BINARY, on UTF-8) already does."""
     return column.collate("C") if _postgresql(conn) else column
+
+
+def time_bucket(conn: Connection, column: ColumnElement[datetime], seconds: int) -> ColumnElement[int]:
+    """Which slot of `seconds` since the Unix epoch a stored time falls in (an integer, floored).
+
+    SQLite keeps times as UTC text, which `strftime('%s')` reads as whole seconds; PostgreSQL's
+    timestamptz gives its epoch exactly. A slot never starts within a second, so both agree.
+    """
+    if _postgresql(conn):
+        return cast(func.floor(func.extract("epoch", column) / seconds), BigInteger)
+    return cast(func.strftime("%s", column), Integer) // seconds

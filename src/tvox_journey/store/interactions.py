@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Executable, and_, func, or_, select, update
 
+from tvox_journey.domain.events import Instant
 from tvox_journey.domain.interaction import Interaction, Kind, Outcome
 from tvox_journey.store import dialect
 from tvox_journey.store.codec import interaction_from_json, interaction_to_json
@@ -59,7 +60,7 @@ def _search_text(interaction: Interaction) -> str:
 # The columns a refold replaces (a cleared row stays cleared).
 _REFOLDED = (
     "kind", "direction", "outcome", "number_key", "is_internal", "agent", "service",
-    "sort_at", "ended_at", "data", "search_text", "last_seq",
+    "sort_at", "ended_at", "data", "search_text", "last_seq", "wait_ms", "talk_ms", "transfers",
 )  # fmt: skip
 
 
@@ -84,11 +85,29 @@ def _upsert_statement(dialect_insert: dialect.InsertFactory) -> Executable:
     )
 
 
+def _milliseconds(begin: Instant | None, end: Instant | None) -> int | None:
+    """Whole milliseconds from one instant to another (never negative); None when either is unknown."""
+    if begin is None or end is None:
+        return None
+    return max(0, round((end.at - begin.at).total_seconds() * 1000))
+
+
+def report_figures(interaction: Interaction) -> dict[str, int | None]:
+    """The columns the reports add up: the wait (ring or dial to the first answer), the answering agent's
+    own talk (that answer to their leg's end: their hangup, or the transfer that ended it) and how many
+    times the call was transferred."""
+    return {
+        "wait_ms": _milliseconds(interaction.started, interaction.answered),
+        "talk_ms": _milliseconds(interaction.answered, interaction.ended),
+        "transfers": len(interaction.legs),
+    }
+
+
 def interaction_row(stored: StoredInteraction) -> dict[str, object]:
     """The column values of an interaction's row (`cleared` is written False; bulk loads use it too)."""
     interaction = stored.interaction
     final_end = interaction.final_end
-    return {
+    row: dict[str, object] = {
         "call_id": interaction.call_id,
         "kind": interaction.kind.value,
         "direction": interaction.direction.value,
@@ -105,6 +124,8 @@ def interaction_row(stored: StoredInteraction) -> dict[str, object]:
         "last_seq": stored.last_seq,
         "cleared": False,
     }
+    row.update(report_figures(interaction))
+    return row
 
 
 def upsert_many(conn: Connection, rows: Sequence[StoredInteraction]) -> None:

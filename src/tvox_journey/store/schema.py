@@ -119,6 +119,12 @@ interactions = Table(
     Column("search_text", Text, nullable=False, default=""),  # popup values, for search
     Column("last_seq", Seq, nullable=False),
     Column("cleared", Boolean, nullable=False, default=False),
+    # Copies of the fold's figures for the reports (reports.py), refolded with the row, so that the
+    # aggregates read columns, never the JSON: ring to answer, the answering agent's own talk (answer to
+    # their hangup or their transfer), and the transfer legs.
+    Column("wait_ms", BigInteger, nullable=True),
+    Column("talk_ms", BigInteger, nullable=True),
+    Column("transfers", Integer, nullable=False, server_default=text("0")),
 )
 # Journeys: page order, and the header's counts read from the index alone (never the JSON rows).
 Index(
@@ -133,6 +139,19 @@ Index(
 )
 Index("ix_interactions_sort_at", interactions.c.sort_at)
 Index("ix_interactions_outcome", interactions.c.outcome)
+# The reports: a period's rows read from the index alone (store/reports.py), whatever their JSON's size.
+Index(
+    "ix_interactions_report",
+    interactions.c.sort_at,
+    interactions.c.kind,
+    interactions.c.direction,
+    interactions.c.outcome,
+    interactions.c.service,
+    interactions.c.agent,
+    interactions.c.transfers,
+    interactions.c.wait_ms,
+    interactions.c.talk_ms,
+)
 
 contacts = Table(
     "contacts",
@@ -192,7 +211,7 @@ users = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("username", String(64), nullable=False, unique=True),
     Column("password_hash", String(255), nullable=False),
-    Column("role", String(16), nullable=False),  # admin|agent|viewer
+    Column("role", String(16), nullable=False),  # admin|supervisor|agent|viewer
     Column("api_token_hash", String(128), nullable=True, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )

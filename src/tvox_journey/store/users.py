@@ -10,7 +10,10 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from tvox_journey.store.schema import users
 
-Role = Literal["viewer", "agent", "admin"]  # each role can do what the ones before it can
+# Roles, least first. An agent and a supervisor can each do what a viewer can; an agent also writes
+# (contacts, journeys, callbacks), a supervisor also reads the reports; an admin can do everything
+# (services/accounts.is_role_at_least).
+Role = Literal["viewer", "agent", "supervisor", "admin"]
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from tvox_journey.web.api import docs as api_docs
 from tvox_journey.web.api import export, interactions
 from tvox_journey.web.api import log as api_log
 from tvox_journey.web.api import notes as api_notes
+from tvox_journey.web.api import reports as api_reports
 from tvox_journey.web.api import search as api_search
 from tvox_journey.web.deps import Resources
 from tvox_journey.web.errors import install_error_handlers
@@ -179,6 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_callbacks.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(api_directory.router)
     app.include_router(api_notes.router, max_body_size=settings.max_api_body_bytes)
+    app.include_router(api_reports.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(api_docs.router)

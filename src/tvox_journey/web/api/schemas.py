@@ -3,7 +3,7 @@ in the API."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -289,3 +289,66 @@ class NotePatch(BaseModel):
 
     text: str | None = Field(None, max_length=8000)
     outcome: str | None = Field(None, max_length=32)
+
+
+# The reports (web/api/reports.py, tvox_journey/reports.py): figures of a period, names for people.
+class ReportPeriodOut(BaseModel):
+    first: date = Field(description="First day of the period (in time_zone), included")
+    last: date = Field(description="Last day of the period, included")
+    days: int
+    time_zone: str = Field(description="The installation's time zone: the days and hours of the report")
+    service: str | None = Field(description="The service code the report is filtered by")
+    agent: str | None = Field(description="The agent code the report is filtered by")
+    threshold_seconds: int = Field(description="The service level's threshold")
+
+
+class ReportDayOut(BaseModel):
+    day: date
+    counts: dict[str, int] = Field(description="Interactions begun that day, per category")
+    total: int
+
+
+class DailyReportOut(BaseModel):
+    period: ReportPeriodOut
+    categories: list[str]
+    days: list[ReportDayOut]
+
+
+class ServiceReportRow(BaseModel):
+    code: str
+    name: str = Field(description="Display name (the code when it has none)")
+    calls: int = Field(description="Inbound calls: answered + missed + ongoing")
+    answered: int
+    missed: int
+    ongoing: int
+    missed_rate: float | None = Field(description="missed / (answered + missed), 0 to 1")
+    avg_wait_seconds: float | None
+    p90_wait_seconds: float | None = Field(description="90th percentile of the wait, nearest rank")
+    service_level: float | None = Field(description="answered within the threshold / (answered + missed)")
+    chats: int
+
+
+class ServicesReportOut(BaseModel):
+    period: ReportPeriodOut
+    items: list[ServiceReportRow]
+
+
+class AgentReportRow(BaseModel):
+    code: str
+    name: str = Field(description="Display name (the code when it has none)")
+    handled: int = Field(description="Calls the agent answered, or took over by a transfer, their part ended")
+    talk_total_seconds: float = Field(description="Their own part: their answer to their hangup or transfer")
+    talk_avg_seconds: float | None
+    transfers: int = Field(description="Transfers the agent made")
+    chats: int = Field(description="Chats handled")
+
+
+class AgentsReportOut(BaseModel):
+    period: ReportPeriodOut
+    items: list[AgentReportRow]
+
+
+class HeatmapReportOut(BaseModel):
+    period: ReportPeriodOut
+    weekdays: list[str] = Field(description="The rows' weekdays, Monday first")
+    cells: list[list[int]] = Field(description="Inbound calls (not chats) [weekday][hour]")

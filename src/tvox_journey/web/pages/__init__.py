@@ -25,6 +25,7 @@ from tvox_journey.web.pages import (
     log_replay,
     note_outcomes,
     notes,
+    reports,
     setup,
     stream,
 )
@@ -51,6 +52,7 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         setup,
         stream,
         notes,
+        reports,
     ):
         app.include_router(module.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(contacts_import.router, max_body_size=contacts_import.MAX_BODY_BYTES)

@@ -3,11 +3,13 @@
 from tvox_journey.web.pages.i18n.en_directory import DIRECTORY
 from tvox_journey.web.pages.i18n.en_notes import NOTES
 from tvox_journey.web.pages.i18n.en_operations import OPERATIONS
+from tvox_journey.web.pages.i18n.en_reports import REPORTS
 
 MESSAGES: dict[str, str] = {
     **OPERATIONS,
     **DIRECTORY,
     **NOTES,
+    **REPORTS,
     # the setup page (issue 14: web/pages/setup.py, templates/admin/setup.html, _setup_status.html)
     "nav.setup": "TVox setup",
     # users, login, audit trail (issue 5: web/pages/login.py, web/pages/users.py)
@@ -28,7 +30,8 @@ MESSAGES: dict[str, str] = {
     "role.agent": "agent",
     "role.viewer": "viewer",
     "users.lead": "Who may use the pages and the API, and with which role. Admin: everything (users, names, "
-    "mappings, erasing); agent: reads journeys, edits contacts and clears journeys; viewer: reads.",
+    "mappings, erasing); supervisor: reads everything, the reports included, and changes nothing; agent: "
+    "reads journeys, edits contacts and clears journeys; viewer: reads.",
     "users.add": "Add a user",
     "users.username": "User name",
     "users.role": "Role",

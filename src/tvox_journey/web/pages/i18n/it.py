@@ -3,11 +3,13 @@
 from tvox_journey.web.pages.i18n.it_directory import DIRECTORY
 from tvox_journey.web.pages.i18n.it_notes import NOTES
 from tvox_journey.web.pages.i18n.it_operations import OPERATIONS
+from tvox_journey.web.pages.i18n.it_reports import REPORTS
 
 MESSAGES: dict[str, str] = {
     **OPERATIONS,
     **DIRECTORY,
     **NOTES,
+    **REPORTS,
     # the setup page (issue 14: web/pages/setup.py, templates/admin/setup.html, _setup_status.html)
     "nav.setup": "Configurazione TVox",
     # users, login, audit trail (issue 5: web/pages/login.py, web/pages/users.py)
@@ -28,8 +30,9 @@ MESSAGES: dict[str, str] = {
     "role.agent": "operatore",
     "role.viewer": "sola lettura",
     "users.lead": "Chi può accedere alle pagine e all'API, e con quale ruolo. Amministratore: tutto "
-    "(utenti, nomi, mappature, cancellazioni); operatore: consulta le journey, modifica i contatti e "
-    "cancella le journey; sola lettura: consulta.",
+    "(utenti, nomi, mappature, cancellazioni); supervisore: consulta, report compresi, senza modificare "
+    "nulla; operatore: consulta le journey, modifica i contatti e cancella le journey; sola lettura: "
+    "consulta.",
     "users.add": "Aggiungi un utente",
     "users.username": "Nome utente",
     "users.role": "Ruolo",

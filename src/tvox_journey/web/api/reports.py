@@ -1,0 +1,143 @@
+"""The JSON API's reports (supervisors and admins): the figures of the `/reports` page, one report a
+request, computed by `tvox_journey.reports`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from tvox_journey import reports
+from tvox_journey.reports import CATEGORIES, Report, ReportError
+from tvox_journey.web.api.schemas import (
+    AgentReportRow,
+    AgentsReportOut,
+    DailyReportOut,
+    HeatmapReportOut,
+    ReportDayOut,
+    ReportPeriodOut,
+    ServiceReportRow,
+    ServicesReportOut,
+)
+from tvox_journey.web.deps import Resources, ResourcesDep
+from tvox_journey.web.security.identity import require
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"], dependencies=[Depends(require("supervisor"))])
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+Period = Annotated[
+    str, Query(max_length=10, description="today, 7d, 30d (days ending today) or custom (from, to)")
+]
+First = Annotated[str | None, Query(alias="from", max_length=10, description="custom: first day, YYYY-MM-DD")]
+Last = Annotated[str | None, Query(alias="to", max_length=10, description="custom: last day, YYYY-MM-DD")]
+Service = Annotated[str | None, Query(max_length=255, description="Only this service code")]
+Agent = Annotated[str | None, Query(max_length=255, description="Only this agent code")]
+Threshold = Annotated[
+    int, Query(ge=1, le=reports.MAX_THRESHOLD_SECONDS, description="Service level threshold, seconds")
+]
+
+
+def _query(
+    resources: Resources, period: str, first: str | None, last: str | None,
+    service: str | None, agent: str | None, threshold: int,
+) -> reports.Query:  # fmt: skip
+    try:
+        return reports.query_of(
+            resources.display_zone, resources.now(), period, first, last,
+            service=service, agent=agent, threshold_seconds=threshold,
+        )  # fmt: skip
+    except ReportError as error:
+        raise HTTPException(422, str(error)) from None
+
+
+def _period(report: Report) -> ReportPeriodOut:
+    query = report.query
+    return ReportPeriodOut(
+        first=query.period.first,
+        last=query.period.last,
+        days=len(query.period.days),
+        time_zone=query.zone.key,
+        service=query.service,
+        agent=query.agent,
+        threshold_seconds=query.threshold_seconds,
+    )
+
+
+@router.get("/daily", response_model=DailyReportOut)
+def daily_report(
+    resources: ResourcesDep, period: Period = "7d", first: First = None, last: Last = None,
+    service: Service = None, agent: Agent = None, threshold: Threshold = reports.DEFAULT_THRESHOLD_SECONDS,
+) -> DailyReportOut:  # fmt: skip
+    """Interactions begun on each day of the period, per category (kind and outcome)."""
+    query = _query(resources, period, first, last, service, agent, threshold)
+    with resources.db.read.connect() as conn:
+        found = reports.daily(conn, query)
+    days = [ReportDayOut(day=d.day, counts=dict(d.counts), total=d.total) for d in found.days]
+    return DailyReportOut(period=_period(found), categories=list(CATEGORIES), days=days)
+
+
+@router.get("/services", response_model=ServicesReportOut)
+def services_report(
+    resources: ResourcesDep, period: Period = "7d", first: First = None, last: Last = None,
+    service: Service = None, agent: Agent = None, threshold: Threshold = reports.DEFAULT_THRESHOLD_SECONDS,
+) -> ServicesReportOut:  # fmt: skip
+    """Per service: inbound calls, missed rate, wait (average, 90th percentile), service level, chats."""
+    query = _query(resources, period, first, last, service, agent, threshold)
+    with resources.db.read.connect() as conn:
+        found = reports.services(conn, query)
+    items = [
+        ServiceReportRow(
+            code=s.code,
+            name=s.name,
+            calls=s.calls,
+            answered=s.answered,
+            missed=s.missed,
+            ongoing=s.ongoing,
+            missed_rate=s.missed_rate,
+            avg_wait_seconds=s.avg_wait_seconds,
+            p90_wait_seconds=s.p90_wait_seconds,
+            service_level=s.service_level,
+            chats=s.chats,
+        )  # fmt: skip
+        for s in found.services
+    ]
+    return ServicesReportOut(period=_period(found), items=items)
+
+
+@router.get("/agents", response_model=AgentsReportOut)
+def agents_report(
+    resources: ResourcesDep, period: Period = "7d", first: First = None, last: Last = None,
+    service: Service = None, agent: Agent = None, threshold: Threshold = reports.DEFAULT_THRESHOLD_SECONDS,
+) -> AgentsReportOut:  # fmt: skip
+    """Per agent (who answered, or took over a transferred call): calls handled, talk time (total,
+    average), transfers made, chats handled."""
+    query = _query(resources, period, first, last, service, agent, threshold)
+    with resources.db.read.connect() as conn:
+        found = reports.agents(conn, query)
+    items = [
+        AgentReportRow(
+            code=a.code,
+            name=a.name,
+            handled=a.handled,
+            talk_total_seconds=a.talk_total_seconds,
+            talk_avg_seconds=a.talk_avg_seconds,
+            transfers=a.transfers,
+            chats=a.chats,
+        )  # fmt: skip
+        for a in found.agents
+    ]
+    return AgentsReportOut(period=_period(found), items=items)
+
+
+@router.get("/heatmap", response_model=HeatmapReportOut)
+def heatmap_report(
+    resources: ResourcesDep, period: Period = "7d", first: First = None, last: Last = None,
+    service: Service = None, agent: Agent = None, threshold: Threshold = reports.DEFAULT_THRESHOLD_SECONDS,
+) -> HeatmapReportOut:  # fmt: skip
+    """Inbound calls (not chats) per weekday and hour of the installation's time zone."""
+    query = _query(resources, period, first, last, service, agent, threshold)
+    with resources.db.read.connect() as conn:
+        found = reports.heatmap(conn, query)
+    return HeatmapReportOut(
+        period=_period(found), weekdays=WEEKDAYS, cells=[list(row) for row in found.heatmap.cells]
+    )
