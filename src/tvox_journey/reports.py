@@ -15,7 +15,8 @@ What each figure means is written once, here and in docs/pages.md#reports:
 - per service: its inbound calls (answered, missed, still open), the missed rate (missed over
   answered + missed), the wait (ring to answer) on average and at the 90th percentile (nearest rank),
   the service level (answered within the threshold over answered + missed) and its chats;
-- per agent: calls handled, each by the agent who answered it and by every agent a transfer passed it
+- per agent (a row for each directory entry, whatever code TVox sent; a filter takes every code of
+  its entry): calls handled, each by the agent who answered it and by every agent a transfer passed it
   to who took it (their part ended), their own talk time (their answer, or the consultative transfer
   that joined them, to their hangup or the next transfer), the transfers they made, and chats.
 """
@@ -29,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from tvox_journey.store import directory
 from tvox_journey.store import names as name_store
 from tvox_journey.store import reports as report_store
 from tvox_journey.store.reports import Scope, Slot
@@ -131,10 +133,14 @@ class Query:
         if not 1 <= self.threshold_seconds <= MAX_THRESHOLD_SECONDS:
             raise ReportError("reports.error_threshold", f"threshold is 1 to {MAX_THRESHOLD_SECONDS} seconds")
 
-    @property
-    def scope(self) -> Scope:
+    def scope(self, conn: Connection) -> Scope:
+        """The period in UTC, and the service's and agent's every code in the directory."""
         start, end = self.period.utc_range(self.zone)
-        return Scope(start, end, self.service, self.agent)
+        services = (
+            None if self.service is None else directory.codes_of(conn, name_store.SERVICE, self.service)
+        )
+        agents = None if self.agent is None else directory.codes_of(conn, name_store.AGENT, self.agent)
+        return Scope(start, end, services, agents)
 
 
 def query_of(
@@ -252,7 +258,7 @@ def _heatmap(query: Query, slots: Iterable[Slot], seconds: int) -> Heatmap:
 
 def _slots(conn: Connection, query: Query) -> tuple[list[Slot], int]:
     seconds = slot_seconds(query.period, query.zone)
-    return report_store.slots(conn, query.scope, seconds), seconds
+    return report_store.slots(conn, query.scope(conn), seconds), seconds
 
 
 def daily(conn: Connection, query: Query) -> Report:
@@ -279,7 +285,7 @@ def services(conn: Connection, query: Query) -> Report:
     """Per service: calls, missed rate, wait, service level, chats; the busiest first."""
     names = name_store.all_names(conn)
     found = report_store.services(
-        conn, query.scope, threshold_ms=query.threshold_seconds * 1000, limit=MAX_ROWS
+        conn, query.scope(conn), threshold_ms=query.threshold_seconds * 1000, limit=MAX_ROWS
     )
     rows = [
         ServiceRow(
@@ -303,12 +309,15 @@ def agents(conn: Connection, query: Query) -> Report:
     """Per agent: calls handled (answered, or taken over by a transfer), their talk time, the transfers
     they made, chats; the busiest first."""
     names = name_store.all_names(conn)
-    totals = {
-        f.agent: [f.handled, f.talk_total_ms, f.transfers, f.chats]
-        for f in report_store.agents(conn, query.scope, limit=MAX_ROWS)
-    }
-    for agent, legs in report_store.transfer_legs(conn, query.scope).items():
-        found = totals.setdefault(agent, [0, 0, 0, 0])
+    scope = query.scope(conn)
+    first_code = directory.first_codes(conn, name_store.AGENT)  # one row an agent, whatever code TVox sent
+    totals: dict[str, list[int]] = {}
+    for f in report_store.agents(conn, scope, limit=MAX_ROWS):
+        found = totals.setdefault(first_code.get(f.agent, f.agent), [0, 0, 0, 0])
+        for i, value in enumerate((f.handled, f.talk_total_ms, f.transfers, f.chats)):
+            found[i] += value
+    for agent, legs in report_store.transfer_legs(conn, scope).items():
+        found = totals.setdefault(first_code.get(agent, agent), [0, 0, 0, 0])
         found[0] += legs.handled
         found[1] += legs.talk_total_ms
         found[2] += legs.transfers

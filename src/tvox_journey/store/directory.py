@@ -179,6 +179,21 @@ def codes_of(conn: Connection, kind: str, code: str) -> tuple[str, ...]:
     return (code, *others)
 
 
+def first_codes(conn: Connection, kind: str) -> dict[str, str]:
+    """Every code of the directory's entries of `kind` -> the first code (in order) of its entry: one
+    key per entry, for figures added up per agent or service whatever code TVox sent."""
+    statement = (
+        select(directory_codes.c.code, directory_codes.c.entry_id)
+        .where(directory_codes.c.kind == kind)
+        .order_by(directory_codes.c.entry_id, directory_codes.c.code)
+    )
+    first: dict[int, str] = {}
+    found: dict[str, str] = {}
+    for code, entry_id in conn.execute(statement):
+        found[code] = first.setdefault(entry_id, code)
+    return found
+
+
 def unknown_codes(
     conn: Connection, kind: str, *, window: int = UNKNOWN_WINDOW, limit: int = UNKNOWN_LIMIT
 ) -> list[UnknownCode]:

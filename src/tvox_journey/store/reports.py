@@ -29,12 +29,13 @@ CHAT = Kind.CHAT.value
 
 @dataclass(frozen=True)
 class Scope:
-    """Which interactions a report adds up: sort time in [start, end) (UTC), and optional codes."""
+    """Which interactions a report adds up: sort time in [start, end) (UTC), and optionally those of a
+    service and of an agent, each by every code of its directory entry (store/directory.codes_of)."""
 
     start: datetime
     end: datetime
-    service: str | None = None
-    agent: str | None = None
+    services: tuple[str, ...] | None = None
+    agents: tuple[str, ...] | None = None
 
 
 def _where(scope: Scope) -> ColumnElement[bool]:
@@ -43,10 +44,10 @@ def _where(scope: Scope) -> ColumnElement[bool]:
         _c.sort_at < scope.end,
         _c.kind != Kind.TRANSFER_ONLY.value,  # a consultation call's own transfer events: no call
     ]
-    if scope.service is not None:
-        conditions.append(_c.service == scope.service)
-    if scope.agent is not None:
-        conditions.append(_c.agent == scope.agent)
+    if scope.services is not None:
+        conditions.append(_c.service.in_(scope.services))
+    if scope.agents is not None:
+        conditions.append(_c.agent.in_(scope.agents))
     return and_(*conditions)
 
 
@@ -220,15 +221,19 @@ def _leg_talk_ms(leg: TransferLeg) -> int | None:
 def transfer_legs(conn: Connection, scope: Scope) -> dict[str, LegTotals]:
     """Per target agent, their legs of the period's transferred calls (not chats), read from the rows'
     JSON: only the transferred calls, only their `legs` (the database extracts them), streamed. The
-    agent filter keeps the legs of that agent, whoever answered the call first."""
-    where = [_where(Scope(scope.start, scope.end, scope.service)), _c.transfers > 0, _CALL]
+    agent filter keeps the legs of that agent (any of its codes), whoever answered the call first."""
+    where = [_where(Scope(scope.start, scope.end, scope.services)), _c.transfers > 0, _CALL]
     totals: dict[str, LegTotals] = {}
     rows = conn.execution_options(yield_per=500).execute(select(_c.data["legs"]).where(*where))
     for (stored,) in rows:
         legs = legs_from_json(stored)
         for position, leg in enumerate(legs):
             talk = _leg_talk_ms(leg)
-            if leg.agent is None or talk is None or scope.agent not in (None, leg.agent):
+            if (
+                leg.agent is None
+                or talk is None
+                or (scope.agents is not None and leg.agent not in scope.agents)
+            ):
                 continue
             found = totals.setdefault(leg.agent, LegTotals())
             found.handled += 1
