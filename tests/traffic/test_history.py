@@ -18,6 +18,7 @@ from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.mapping import Mappings
 from tvox_journey.sim.history import demo_history, demo_notes
 from tvox_journey.sim.history_calls import HistoryKind
+from tvox_journey.store import directory, names
 from tvox_journey.store.event_log import LogOutcome
 from tvox_journey.traffic.entries import request_entry
 from tvox_journey.traffic.history import record_history
@@ -90,3 +91,16 @@ def test_the_recorded_history_shows_on_cards_and_leaves_a_handful_of_numbers_to_
     total = int(re.search(r'data-callbacks-total="(\d+)"', page.text).group(1))  # type: ignore[union-attr]
     assert 5 <= total <= 8
     assert len(re.findall(r"<tr data-number=", page.text)) == total
+
+
+def test_each_agent_of_the_history_is_one_directory_entry_with_its_username_and_pin(
+    client: TestClient,
+) -> None:
+    resources = client.app.state.resources  # type: ignore[attr-defined]
+    history = demo_history(datetime.now(UTC))
+    record_history(resources.db, history, NumberPolicy(), tvox_timezone=ROME)
+    with resources.db.read.connect() as conn:
+        for agent in history.agents:
+            assert set(directory.codes_of(conn, names.AGENT, agent.pin)) == {agent.pin, agent.username}
+    rows = client.get("/api/v1/reports/agents", params={"period": "30d"}).json()["items"]
+    assert sorted(row["name"] for row in rows) == sorted(agent.name for agent in history.agents)

@@ -16,7 +16,7 @@ from tvox_journey.services import contacts as contact_services
 from tvox_journey.services import notes, recording
 from tvox_journey.sim.history import History, demo_notes
 from tvox_journey.store import contacts as contact_store
-from tvox_journey.store import names
+from tvox_journey.store import directory, names
 from tvox_journey.store.engine import Database
 from tvox_journey.store.event_log import LogOutcome
 from tvox_journey.traffic.entries import request_entry
@@ -66,9 +66,11 @@ def record_history(
                 numbers=contact_services.contact_numbers(contact.numbers, policy),
                 now=history.now - timedelta(days=60),
             )  # fmt: skip
-        for agent in history.agents:
+        for agent in history.agents:  # one directory entry an agent: its username and its PIN
             names.set_name(conn, names.AGENT, agent.username, agent.name)
-            names.set_name(conn, names.AGENT, agent.pin, agent.name)  # the same agent, by its PIN
+            entry = directory.entry_of(conn, names.AGENT, agent.username)
+            if entry is not None:
+                directory.add_code(conn, names.AGENT, agent.pin, entry, "pin")
         for service in history.services:
             names.set_name(conn, names.SERVICE, service.code, service.name)
         for start in range(0, len(entries), BATCH):
