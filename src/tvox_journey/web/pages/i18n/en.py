@@ -237,9 +237,6 @@ MESSAGES: dict[str, str] = {
     "board.empty": "No calls in progress.",
     "board.empty_how": "Calls ringing or talking show up here as soon as TVox notifies them, and go "
     "away when they end.",
-    "names.lead": "The name the Customer Journey shows for each agent code (pin, userclid) and "
-    "service (servizio) TVox sends. Without a name, the code is shown.",
-    "names.add": "Add or rename",
     "names.kind": "Kind",
     "names.agent": "Agent",
     "names.service": "Service",
@@ -248,7 +245,6 @@ MESSAGES: dict[str, str] = {
     "names.code": "TVox code",
     "names.name": "Display name",
     "names.remove": "Remove",
-    "names.none": "No names set.",
     "names.error_kind": "Invalid kind: choose agent or service.",
     "names.error_empty": "Enter the code and the name.",
     "error.400": "Bad request",

@@ -248,9 +248,6 @@ MESSAGES: dict[str, str] = {
     "board.empty_how": "Le chiamate che squillano o sono in conversazione compaiono qui appena TVox le "
     "notifica, e spariscono quando terminano.",
     # names
-    "names.lead": "Il nome mostrato nella Customer Journey per ogni codice operatore (pin, userclid) e "
-    "servizio (servizio) inviato da TVox. Senza nome si vede il codice.",
-    "names.add": "Aggiungi o rinomina",
     "names.kind": "Tipo",
     "names.agent": "Operatore",
     "names.service": "Servizio",
@@ -259,7 +256,6 @@ MESSAGES: dict[str, str] = {
     "names.code": "Codice TVox",
     "names.name": "Nome visualizzato",
     "names.remove": "Rimuovi",
-    "names.none": "Nessun nome impostato.",
     "names.error_kind": "Tipo non valido: scegli operatore o servizio.",
     "names.error_empty": "Inserisci il codice e il nome.",
     # errors
