@@ -85,22 +85,7 @@ def services_report(
     query = _query(resources, period, first, last, service, agent, threshold)
     with resources.db.read.connect() as conn:
         found = reports.services(conn, query)
-    items = [
-        ServiceReportRow(
-            code=s.code,
-            name=s.name,
-            calls=s.calls,
-            answered=s.answered,
-            missed=s.missed,
-            ongoing=s.ongoing,
-            missed_rate=s.missed_rate,
-            avg_wait_seconds=s.avg_wait_seconds,
-            p90_wait_seconds=s.p90_wait_seconds,
-            service_level=s.service_level,
-            chats=s.chats,
-        )  # fmt: skip
-        for s in found.services
-    ]
+    items = [ServiceReportRow.model_validate(s, from_attributes=True) for s in found.services]
     return ServicesReportOut(period=_period(found), items=items)
 
 
@@ -114,18 +99,7 @@ def agents_report(
     query = _query(resources, period, first, last, service, agent, threshold)
     with resources.db.read.connect() as conn:
         found = reports.agents(conn, query)
-    items = [
-        AgentReportRow(
-            code=a.code,
-            name=a.name,
-            handled=a.handled,
-            talk_total_seconds=a.talk_total_seconds,
-            talk_avg_seconds=a.talk_avg_seconds,
-            transfers=a.transfers,
-            chats=a.chats,
-        )  # fmt: skip
-        for a in found.agents
-    ]
+    items = [AgentReportRow.model_validate(a, from_attributes=True) for a in found.agents]
     return AgentsReportOut(period=_period(found), items=items)
 
 
