@@ -19,7 +19,7 @@ from tvox_journey.web.api.schemas import (
     ServiceReportRow,
     ServicesReportOut,
 )
-from tvox_journey.web.deps import Resources, ResourcesDep
+from tvox_journey.web.deps import ResourcesDep
 from tvox_journey.web.security.identity import require
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], dependencies=[Depends(require("supervisor"))])
@@ -38,9 +38,11 @@ Threshold = Annotated[
 
 
 def _query(
-    resources: Resources, period: str, first: str | None, last: str | None,
-    service: str | None, agent: str | None, threshold: int,
+    resources: ResourcesDep, period: Period = "7d", first: First = None, last: Last = None,
+    service: Service = None, agent: Agent = None, threshold: Threshold = reports.DEFAULT_THRESHOLD_SECONDS,
 ) -> reports.Query:  # fmt: skip
+    """The report's question from the request's parameters (the same for every report); 422 when it
+    cannot be asked."""
     try:
         return reports.query_of(
             resources.display_zone, resources.now(), period, first, last,
@@ -48,6 +50,9 @@ def _query(
         )  # fmt: skip
     except ReportError as error:
         raise HTTPException(422, str(error)) from None
+
+
+Asked = Annotated[reports.Query, Depends(_query)]
 
 
 def _period(report: Report) -> ReportPeriodOut:
@@ -64,12 +69,8 @@ def _period(report: Report) -> ReportPeriodOut:
 
 
 @router.get("/daily", response_model=DailyReportOut)
-def daily_report(
-    resources: ResourcesDep, period: Period = "7d", first: First = None, last: Last = None,
-    service: Service = None, agent: Agent = None, threshold: Threshold = reports.DEFAULT_THRESHOLD_SECONDS,
-) -> DailyReportOut:  # fmt: skip
+def daily_report(resources: ResourcesDep, query: Asked) -> DailyReportOut:
     """Interactions begun on each day of the period, per category (kind and outcome)."""
-    query = _query(resources, period, first, last, service, agent, threshold)
     with resources.db.read.connect() as conn:
         found = reports.daily(conn, query)
     days = [ReportDayOut(day=d.day, counts=dict(d.counts), total=d.total) for d in found.days]
@@ -77,12 +78,8 @@ def daily_report(
 
 
 @router.get("/services", response_model=ServicesReportOut)
-def services_report(
-    resources: ResourcesDep, period: Period = "7d", first: First = None, last: Last = None,
-    service: Service = None, agent: Agent = None, threshold: Threshold = reports.DEFAULT_THRESHOLD_SECONDS,
-) -> ServicesReportOut:  # fmt: skip
+def services_report(resources: ResourcesDep, query: Asked) -> ServicesReportOut:
     """Per service: inbound calls, missed rate, wait (average, 90th percentile), service level, chats."""
-    query = _query(resources, period, first, last, service, agent, threshold)
     with resources.db.read.connect() as conn:
         found = reports.services(conn, query)
     items = [ServiceReportRow.model_validate(s, from_attributes=True) for s in found.services]
@@ -90,13 +87,9 @@ def services_report(
 
 
 @router.get("/agents", response_model=AgentsReportOut)
-def agents_report(
-    resources: ResourcesDep, period: Period = "7d", first: First = None, last: Last = None,
-    service: Service = None, agent: Agent = None, threshold: Threshold = reports.DEFAULT_THRESHOLD_SECONDS,
-) -> AgentsReportOut:  # fmt: skip
+def agents_report(resources: ResourcesDep, query: Asked) -> AgentsReportOut:
     """Per agent (who answered, or took over a transferred call): calls handled, talk time (total,
     average), transfers made, chats handled."""
-    query = _query(resources, period, first, last, service, agent, threshold)
     with resources.db.read.connect() as conn:
         found = reports.agents(conn, query)
     items = [AgentReportRow.model_validate(a, from_attributes=True) for a in found.agents]
@@ -104,12 +97,8 @@ def agents_report(
 
 
 @router.get("/heatmap", response_model=HeatmapReportOut)
-def heatmap_report(
-    resources: ResourcesDep, period: Period = "7d", first: First = None, last: Last = None,
-    service: Service = None, agent: Agent = None, threshold: Threshold = reports.DEFAULT_THRESHOLD_SECONDS,
-) -> HeatmapReportOut:  # fmt: skip
+def heatmap_report(resources: ResourcesDep, query: Asked) -> HeatmapReportOut:
     """Inbound calls (not chats) per weekday and hour of the installation's time zone."""
-    query = _query(resources, period, first, last, service, agent, threshold)
     with resources.db.read.connect() as conn:
         found = reports.heatmap(conn, query)
     return HeatmapReportOut(
