@@ -58,7 +58,12 @@ def _refused(request: Request, user: User, key: str, back: str, status: int, tex
     return render(request, "notes/refused.html", context, status_code=status)
 
 
-def _saved(resources: Resources, result: Saved, back: str) -> Response:
+def _answer(
+    request: Request, resources: Resources, user: User, back: str, result: Saved | Refused, text: str = ""
+) -> Response:
+    """Back to the page that sent the form: with the change published, or with the refusal."""
+    if isinstance(result, Refused):
+        return _refused(request, user, result.key, back, result.status, text)
     publish(resources, Change(result.seq, result.note.call_id, kind="note"))  # wakes the log follower
     return RedirectResponse(back, status_code=303)
 
@@ -79,9 +84,7 @@ async def add_note(request: Request, resources: ResourcesDep, user: Writer) -> R
             conn, call_id, entered, username=user.username, role=user.role, now=now
         )
     )
-    if isinstance(result, Refused):
-        return _refused(request, user, result.key, back, result.status, text)
-    return _saved(resources, result, back)
+    return _answer(request, resources, user, back, result, text)
 
 
 @router.post("/notes/{note_id}/edit", dependencies=CSRF)
@@ -98,9 +101,7 @@ async def edit_note(request: Request, note_id: NoteId, resources: ResourcesDep, 
             conn, note_id, entered, username=user.username, role=user.role, now=now
         )
     )
-    if isinstance(result, Refused):
-        return _refused(request, user, result.key, back, result.status, text)
-    return _saved(resources, result, back)
+    return _answer(request, resources, user, back, result, text)
 
 
 @router.post("/notes/{note_id}/delete", dependencies=CSRF)
@@ -111,6 +112,4 @@ async def delete_note(request: Request, note_id: NoteId, resources: ResourcesDep
     result = await resources.writer.run(
         lambda conn: note_services.delete_note(conn, note_id, username=user.username, role=user.role, now=now)
     )
-    if isinstance(result, Refused):
-        return _refused(request, user, result.key, back, result.status)
-    return _saved(resources, result, back)
+    return _answer(request, resources, user, back, result)
