@@ -6,7 +6,8 @@ A person is erased by their numbers: everything stored of a number goes, whereve
    any contact's journey: a number shared by several contacts is erased for all of
    them) is deleted, and every log row of those calls (accepted, duplicate,
    unrecognized) keeps only its time, route, outcome and status: values, body,
-   reason, parsed event, call id and dedupe key are erased.
+   reason, parsed event, call id and dedupe key are erased; their audit rows (a
+   callback marked handled) keep who and when, and lose every detail's value.
 2. **Every other row that carries a number** (a refused request, 422 or bounded,
    an unknown path, a row whose call was already erased): the same when it has no
    call; in another person's call (the number as a popup value or as the called
@@ -17,16 +18,14 @@ A person is erased by their numbers: everything stored of a number goes, whereve
    the notes of their own calls go with the calls).
 4. **Contacts.** The numbers are taken off every contact; the contact erased by id
    is deleted, and so is (erasing by number) a contact that had no other number.
-   Then one action row records who erased, and how many rows of each kind: no
-   number, no name.
+   Then one action row records who erased, and how many rows: no number, no name.
 
 Each step is a series of short write transactions (`ROWS_PER_WRITE` rows, or
 `CALLS_PER_WRITE` calls under their locks, at most), found by reads outside them:
 on a running server they go through its writer, so webhooks wait at most for one
 small batch. An erasure cut short leaves each batch either done or not: running
 it again (by number, or by contact: the contact is deleted last) finishes the
-job. Nothing is refolded: what is left of the log folds to the same redacted
-values, and `db rebuild` has no event of an erased call to fold.
+job. Nothing is refolded: `db rebuild` has no event of an erased call to fold.
 """
 
 from __future__ import annotations
@@ -223,6 +222,7 @@ def _erase_calls(conn: Connection, call_ids: Sequence[str], match: NumberMatch) 
     recording.lock_calls(conn, call_ids)
     rows = store.rows_of_calls(conn, call_ids, ROWS_PER_WRITE)
     store.redact(conn, [_whole(row, match) for row in rows])
+    store.erase_action_details(conn, call_ids)
     left = store.calls_with_rows(conn, call_ids)
     deleted = store.delete_interactions(conn, [c for c in call_ids if c not in left])
     return Counter(row.outcome for row in rows), deleted

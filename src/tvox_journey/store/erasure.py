@@ -5,8 +5,9 @@ route, outcome and status) but keeps nothing of the person: its parameters'
 values, body, reason and parsed event are replaced or removed, its call id and
 dedupe key cleared. With the rejected-row retention (store/refused.py) and the
 retention prune (store/prune.py) these are the only statements that change
-event-log rows that are not refusals; action rows (the audit trail) are never
-changed.
+event-log rows that are not refusals. Of the audit trail (action rows) only the
+details of the actions tied to the person's calls change (a callback marked
+handled names its number and may carry a note): who did what, and when, stay.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Connection, Text, bindparam, case, cast, delete, func, null, select, update
 
+from tvox_journey.domain.redaction import ERASED
 from tvox_journey.store.event_log import LogOutcome
 from tvox_journey.store.schema import contact_numbers, contacts, event_log, interactions
 
@@ -200,6 +202,30 @@ def redact(conn: Connection, rows: Sequence[LogRow]) -> None:
                 for row in rows
             ],
         )
+
+
+_ACTION_DETAILS = (
+    update(event_log)
+    .where(event_log.c.seq == bindparam("row_seq"), event_log.c.outcome == LogOutcome.ACTION)
+    .values(params=bindparam("new_params", type_=event_log.c.params.type))
+)
+
+
+def erase_action_details(conn: Connection, call_ids: Sequence[str]) -> None:
+    """Every detail value of the audit rows tied to these calls becomes ERASED; who did what, and when,
+    stay (the details' names too)."""
+    if not call_ids:
+        return
+    query = select(event_log.c.seq, event_log.c.params).where(
+        event_log.c.call_id.in_(list(call_ids)), event_log.c.outcome == LogOutcome.ACTION
+    )
+    erased = [
+        {"row_seq": seq, "new_params": [[str(p[0]), ERASED] for p in params if isinstance(p, list) and p]}
+        for seq, params in conn.execute(query)
+        if isinstance(params, list)
+    ]
+    if erased:
+        conn.execute(_ACTION_DETAILS, erased)
 
 
 @dataclass(frozen=True)
