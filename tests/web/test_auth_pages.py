@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tvox_journey.services import accounts
-from tvox_journey.web.security.identity import SESSION_COOKIE
+from tvox_journey.web.security.sessions import SESSION_COOKIE
 
 MakeUser = Callable[..., str]
 Login = Callable[[TestClient, str, str], None]

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from tvox_journey.settings import Settings
 from tvox_journey.store.schema import sessions
 from tvox_journey.web.app import create_app
-from tvox_journey.web.security.identity import SESSION_COOKIE
+from tvox_journey.web.security.sessions import SESSION_COOKIE
 
 MakeUser = Callable[..., str]
 Login = Callable[[TestClient, str, str], None]

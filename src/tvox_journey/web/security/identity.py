@@ -44,7 +44,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_CREDENTIALS = 4096
 HASH_QUEUE_PER_SLOT = 8  # password checks that may wait for each hash slot
 _UNSET = object()
-__all__ = ["SESSION_COOKIE"]
 
 Via = Literal["session", "basic", "token"]  # how a user's request authenticated
 
