@@ -9,7 +9,6 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -396,20 +395,3 @@ def test_only_an_admin_with_a_valid_form_can_erase(
     missing = anonymous_client.post("/contacts/99999/erase", data={"csrf_token": token}, headers=HTML)
     assert missing.status_code == 404
     assert anonymous_client.get("/contacts/99999/erase", headers=HTML).status_code == 404
-
-
-def test_a_missed_call_marked_handled_keeps_nothing_of_the_number_after_an_erasure(
-    client: TestClient, db_url: str
-) -> None:
-    """The audit row of a callback marked handled names the number and may carry a note about the
-    person: erased like the rest, it keeps who did it and when."""
-    people = scene(client)
-    rang = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
-    assert native(client, "ring", "m-9", MOBILE, rang.isoformat()) == 200
-    assert native(client, "hangup", "m-9", MOBILE, (rang + timedelta(seconds=30)).isoformat()) == 200
-    note = {"note": f"richiamato Rossi al {MOBILE}"}
-    assert client.post(f"/api/v1/callbacks/+39{MOBILE}/handled", json=note).status_code == 200
-    erase_from_the_card(client, people.mario)
-    assert [trace for trace in TRACES if trace in database_text(db_url)] == []
-    audit = client.get("/admin/audit", headers=HTML).text
-    assert "callbacks/handled" in audit or "gestit" in audit.lower()
