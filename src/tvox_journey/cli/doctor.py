@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +30,7 @@ from tvox_journey.cli.doctor_checks import (
     zone_check,
 )
 from tvox_journey.cli.doctor_text import say
-from tvox_journey.cli.options import DatabaseOption
+from tvox_journey.cli.options import DatabaseOption, FormatOption, MappingFileOption, check_format
 from tvox_journey.ingest.checklist import WINDOW, build_checklist, chosen_layouts, configurations
 from tvox_journey.ingest.checklist_model import FAIL, INFO, OK, WARN, Checklist, worst
 from tvox_journey.ingest.checklist_text import Language, sayer
@@ -175,7 +174,7 @@ def _parse_types(types: str | None) -> frozenset[str] | None:
 
 @app.command()
 def doctor(
-    output_format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    output_format: FormatOption = "text",
     layout: Annotated[
         str,
         typer.Option(help="Web services to expect: native, tutorial, or auto (those the event log shows)"),
@@ -200,14 +199,11 @@ def doctor(
         bool,
         typer.Option(help="No webhook credentials on a network address is a warning, as serve allows it"),
     ] = False,
-    mapping_file: Annotated[
-        Path | None, typer.Option("--mapping-file", help="Mapping file (default: TVOX_JOURNEY_MAPPING_FILE)")
-    ] = None,
+    mapping_file: MappingFileOption = None,
     database: DatabaseOption = None,
 ) -> None:
     """Check the installation and TVox's web services; exit 1 when something fails."""
-    if output_format not in ("text", "json"):
-        raise typer.BadParameter("text or json", param_hint="--format")
+    check_format(output_format)
     if layout not in ("auto", "native", "tutorial"):
         raise typer.BadParameter("auto, native or tutorial", param_hint="--layout")
     if language not in (None, "it", "en"):

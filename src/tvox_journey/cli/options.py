@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -13,6 +14,17 @@ DatabaseOption = Annotated[
     str | None,
     typer.Option("--database", help="Database URL (default: TVOX_JOURNEY_DATABASE_URL or ./tvox-journey.db)"),
 ]
+
+MappingFileOption = Annotated[
+    Path | None, typer.Option("--mapping-file", help="Mapping file (default: TVOX_JOURNEY_MAPPING_FILE)")
+]
+FormatOption = Annotated[str, typer.Option("--format", help="text or json")]
+
+
+def check_format(output_format: str) -> None:
+    """Refuse a `--format` other than text or json (exit 2, as typer's own usage errors)."""
+    if output_format not in ("text", "json"):
+        raise typer.BadParameter("text or json", param_hint="--format")
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -18,7 +18,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from tvox_journey.cli import app
-from tvox_journey.cli.options import DatabaseOption, load_settings
+from tvox_journey.cli.options import (
+    DatabaseOption,
+    FormatOption,
+    MappingFileOption,
+    check_format,
+    load_settings,
+)
 from tvox_journey.ingest.mapping import Mappings, Table, read_mapping_file
 from tvox_journey.ingest.native import NATIVE_TYPES
 from tvox_journey.ingest.occ import CONNECT_TIMEOUT, RESPONSE_TIMEOUT, OccConfiguration, occ_configuration
@@ -129,7 +135,7 @@ def tvox_config(
     base_url: Annotated[
         str, typer.Option("--base-url", help="How TVox reaches this server, e.g. https://crm.example.com")
     ],
-    output_format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    output_format: FormatOption = "text",
     native: Annotated[
         bool, typer.Option("--native/--tutorial", help="TVox's own variables (native) or the tutorial's URIs")
     ] = True,
@@ -152,14 +158,11 @@ def tvox_config(
     language: Annotated[
         str | None, typer.Option("--lang", help="it or en (default: the language setting)")
     ] = None,
-    mapping_file: Annotated[
-        Path | None, typer.Option("--mapping-file", help="Mapping file (default: TVOX_JOURNEY_MAPPING_FILE)")
-    ] = None,
+    mapping_file: MappingFileOption = None,
     database: DatabaseOption = None,
 ) -> None:
     """Print the TVox OCC Notification Service configuration for this installation."""
-    if output_format not in ("text", "json"):
-        raise typer.BadParameter("text or json", param_hint="--format")
+    check_format(output_format)
     if method.upper() not in ("GET", "POST"):
         raise typer.BadParameter("GET or POST", param_hint="--method")
     parts = urlsplit(base_url)
