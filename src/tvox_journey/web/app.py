@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from functools import partial
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -70,14 +71,28 @@ class JourneyApp(FastAPI):
             await super().__call__(scope, receive, send)
 
 
+def _middleware(settings: Settings) -> list[tuple[Any, dict[str, Any]]]:
+    """What every request passes, pages, API and webhooks alike, innermost first: the request guard,
+    the security headers (on its refusals too), the metrics (every answer counted, refusals included),
+    and outermost the request id (every answer and log line has it)."""
+    return [
+        (RequestGuard, {
+            "max_body_bytes": settings.max_api_body_bytes,
+            "max_query_bytes": settings.max_query_bytes,
+            "larger_bodies": {"/contacts/import": contacts_import.MAX_BODY_BYTES},
+        }),
+        (SecurityHeadersMiddleware, {"frame_ancestors": settings.frame_ancestors}),
+        (metrics.MetricsMiddleware, {}),
+        (RequestIdMiddleware, {}),
+    ]  # fmt: skip
+
+
 def _webhook_stack(settings: Settings) -> ASGIApp:
-    """The webhook endpoint inside the middleware every request passes (see create_app), in the same
-    order: request id, metrics, security headers, request guard."""
-    guarded = RequestGuard(
-        webhook_endpoint, max_body_bytes=settings.max_api_body_bytes, max_query_bytes=settings.max_query_bytes
-    )
-    headed = SecurityHeadersMiddleware(guarded, frame_ancestors=settings.frame_ancestors)
-    return RequestIdMiddleware(metrics.MetricsMiddleware(headed))
+    """The webhook endpoint inside the same middleware as FastAPI's routes (`_middleware`)."""
+    stack: ASGIApp = webhook_endpoint
+    for middleware, options in _middleware(settings):
+        stack = middleware(stack, **options)
+    return stack
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -161,15 +176,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_log_escaping()
     install_error_handlers(app)
-    app.add_middleware(  # before install_security: the security headers go on its refusals too
-        RequestGuard,
-        max_body_bytes=settings.max_api_body_bytes,
-        max_query_bytes=settings.max_query_bytes,
-        larger_bodies={"/contacts/import": contacts_import.MAX_BODY_BYTES},
-    )
     install_security(app, settings)
-    app.add_middleware(metrics.MetricsMiddleware)  # counts every answer, refusals included
-    app.add_middleware(RequestIdMiddleware)  # outermost: every answer and log line has the request's id
+    for middleware, options in _middleware(settings):
+        app.add_middleware(middleware, **options)  # each added outside the ones before it
     app.include_router(login.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(users.router, max_body_size=settings.max_api_body_bytes)
     app.include_router(api_search.router)

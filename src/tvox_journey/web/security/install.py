@@ -17,7 +17,6 @@ from tvox_journey.store import app_keys
 from tvox_journey.store.engine import Database
 from tvox_journey.web.deps import Resources
 from tvox_journey.web.responses import error_body, wants_html
-from tvox_journey.web.security.headers import SecurityHeadersMiddleware
 from tvox_journey.web.security.identity import (
     BASIC_CHALLENGE,
     AuthState,
@@ -45,9 +44,9 @@ async def _not_authenticated(request: Request, exc: Exception) -> Response:
 
 
 def install_security(app: FastAPI, settings: Settings) -> None:
-    """Headers on every response, the authentication state and what answers a request without it."""
+    """The authentication state and what answers a request without it (the security headers are one
+    of the middleware every request passes: web/app.py)."""
     app.state.auth = make_auth_state(settings)
-    app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
 
 
