@@ -30,7 +30,7 @@ from bench.run import (
     traffic,
     wait_for_quiet,
 )
-from bench.servers import Server, bare_server, product_server
+from bench.servers import Server, bare_server, cpu_seconds, product_server
 from tvox_journey.store.migrate import upgrade
 
 TARGETS = {"sqlite_c16": 5000.0, "sqlite_c1": 1500.0, "postgres_c16": 3000.0, "cpu_us": 200.0, "p99_ms": 10.0}
@@ -41,11 +41,7 @@ def _threads_cpu(pid: int) -> tuple[float, float]:
     the log follower's reads)."""
     loop = others = 0.0
     for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        seconds = cpu_seconds(task / "stat")
         if task.name == str(pid):
             loop += seconds
         else:

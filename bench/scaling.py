@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.run import POSTGRES_URL, RESULTS, _ms, machine, postgres_schema, traffic
-from bench.servers import product_server
+from bench.servers import cpu_seconds, product_server
 from tvox_journey.traffic.clients import ClientKind, Target
 from tvox_journey.traffic.expected import expected_journeys
 from tvox_journey.traffic.player import play, run
@@ -30,11 +30,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _cpu(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
+    return cpu_seconds(Path(f"/proc/{pid}/stat"))
 
 
 def _processes() -> dict[int, tuple[int, str]]:

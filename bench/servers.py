@@ -21,6 +21,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def cpu_seconds(stat: Path) -> float:
+    """User plus system CPU time so far of a process or thread, from its `/proc/.../stat`; 0 when it is
+    gone."""
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass(frozen=True)
 class Server:
     """A running server: its base URL and process id."""
@@ -39,8 +49,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User plus system CPU time the process has used so far."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(Path(f"/proc/{self.pid}/stat"))
 
 
 @contextmanager
