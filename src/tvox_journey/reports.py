@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -256,21 +257,38 @@ def _heatmap(query: Query, slots: Iterable[Slot], seconds: int) -> Heatmap:
     return Heatmap(tuple(tuple(row) for row in cells))
 
 
-def _slots(conn: Connection, query: Query) -> tuple[list[Slot], int]:
-    seconds = slot_seconds(query.period, query.zone)
-    return report_store.slots(conn, query.scope(conn), seconds), seconds
+class _Reading:
+    """One report's reads: its scope (the filters' codes from the directory) and the display names, each
+    read once however many reports a page shows."""
+
+    def __init__(self, conn: Connection, query: Query) -> None:
+        self.conn = conn
+        self.query = query
+
+    @cached_property
+    def scope(self) -> Scope:
+        return self.query.scope(self.conn)
+
+    @cached_property
+    def names(self) -> dict[str, dict[str, str]]:
+        return name_store.all_names(self.conn)
+
+    @cached_property
+    def slots(self) -> tuple[list[Slot], int]:
+        seconds = slot_seconds(self.query.period, self.query.zone)
+        return report_store.slots(self.conn, self.scope, seconds), seconds
 
 
 def daily(conn: Connection, query: Query) -> Report:
     """The interactions of each day of the period, by category."""
-    found, seconds = _slots(conn, query)
-    return Report(query, days=_days(query, found, seconds), names=name_store.all_names(conn))
+    read = _Reading(conn, query)
+    return Report(query, days=_days(query, *read.slots), names=read.names)
 
 
 def heatmap(conn: Connection, query: Query) -> Report:
     """Inbound calls per weekday and hour over the period."""
-    found, seconds = _slots(conn, query)
-    return Report(query, heatmap=_heatmap(query, found, seconds), names=name_store.all_names(conn))
+    read = _Reading(conn, query)
+    return Report(query, heatmap=_heatmap(query, *read.slots), names=read.names)
 
 
 def _name(names: Mapping[str, Mapping[str, str]], kind: str, code: str) -> str:
@@ -283,14 +301,18 @@ def _seconds(ms: int, n: int) -> float | None:
 
 def services(conn: Connection, query: Query) -> Report:
     """Per service: calls, missed rate, wait, service level, chats; the busiest first."""
-    names = name_store.all_names(conn)
+    read = _Reading(conn, query)
+    return Report(query, services=_services(read), names=read.names)
+
+
+def _services(read: _Reading) -> list[ServiceRow]:
     found = report_store.services(
-        conn, query.scope(conn), threshold_ms=query.threshold_seconds * 1000, limit=MAX_ROWS
+        read.conn, read.scope, threshold_ms=read.query.threshold_seconds * 1000, limit=MAX_ROWS
     )
     rows = [
         ServiceRow(
             code=f.service,
-            name=_name(names, name_store.SERVICE, f.service),
+            name=_name(read.names, name_store.SERVICE, f.service),
             answered=f.answered,
             missed=f.missed,
             ongoing=f.ongoing,
@@ -302,21 +324,24 @@ def services(conn: Connection, query: Query) -> Report:
         for f in found
     ]
     rows.sort(key=lambda r: (-(r.calls + r.chats), r.name, r.code))
-    return Report(query, services=rows, names=names)
+    return rows
 
 
 def agents(conn: Connection, query: Query) -> Report:
     """Per agent: calls handled (answered, or taken over by a transfer), their talk time, the transfers
     they made, chats; the busiest first."""
-    names = name_store.all_names(conn)
-    scope = query.scope(conn)
-    first_code = directory.first_codes(conn, name_store.AGENT)  # one row an agent, whatever code TVox sent
+    read = _Reading(conn, query)
+    return Report(query, agents=_agents(read), names=read.names)
+
+
+def _agents(read: _Reading) -> list[AgentRow]:
+    first_code = directory.first_codes(read.conn, name_store.AGENT)  # one row an agent, whatever code sent
     totals: dict[str, list[int]] = {}
-    for f in report_store.agents(conn, scope, limit=MAX_ROWS):
+    for f in report_store.agents(read.conn, read.scope, limit=MAX_ROWS):
         found = totals.setdefault(first_code.get(f.agent, f.agent), [0, 0, 0, 0])
         for i, value in enumerate((f.handled, f.talk_total_ms, f.transfers, f.chats)):
             found[i] += value
-    for agent, legs in report_store.transfer_legs(conn, scope).items():
+    for agent, legs in report_store.transfer_legs(read.conn, read.scope).items():
         found = totals.setdefault(first_code.get(agent, agent), [0, 0, 0, 0])
         found[0] += legs.handled
         found[1] += legs.talk_total_ms
@@ -324,7 +349,7 @@ def agents(conn: Connection, query: Query) -> Report:
     rows = [
         AgentRow(
             code=agent,
-            name=_name(names, name_store.AGENT, agent),
+            name=_name(read.names, name_store.AGENT, agent),
             handled=handled,
             talk_total_seconds=talk_ms / 1000,
             transfers=transfers,
@@ -333,17 +358,18 @@ def agents(conn: Connection, query: Query) -> Report:
         for agent, (handled, talk_ms, transfers, chats) in totals.items()
     ]
     rows.sort(key=lambda r: (-(r.handled + r.chats), r.name, r.code))
-    return Report(query, agents=rows[:MAX_ROWS], names=names)
+    return rows[:MAX_ROWS]
 
 
 def everything(conn: Connection, query: Query) -> Report:
-    """All four reports (the page), the daily counts and the heatmap from one read."""
-    found, seconds = _slots(conn, query)
+    """All four reports (the page): the daily counts and the heatmap from one read of the slots, and the
+    scope and names read once."""
+    read = _Reading(conn, query)
     return Report(
         query,
-        days=_days(query, found, seconds),
-        heatmap=_heatmap(query, found, seconds),
-        services=services(conn, query).services,
-        agents=agents(conn, query).agents,
-        names=name_store.all_names(conn),
+        days=_days(query, *read.slots),
+        heatmap=_heatmap(query, *read.slots),
+        services=_services(read),
+        agents=_agents(read),
+        names=read.names,
     )
