@@ -93,7 +93,8 @@ class BatchWriter:
     batch_max: int = 256
     wait_timeout: float = 4.0
     queue_max: int = 10000
-    on_begin: Callable[[Connection], None] | None = None  # first statement of every transaction
+    # The first statement of every transaction; told whether the batch only records webhook deliveries.
+    on_begin: Callable[[Connection, bool], None] | None = None
     _queue: queue.SimpleQueue[_AnyJob | None] = field(default_factory=queue.SimpleQueue)
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -189,9 +190,9 @@ class BatchWriter:
             batch.append(job)
         return batch, stop
 
-    def _begin(self, conn: Connection) -> None:
+    def _begin(self, conn: Connection, jobs: Sequence[_AnyJob]) -> None:
         if self.on_begin is not None:
-            self.on_begin(conn)
+            self.on_begin(conn, all(isinstance(job, _Record) for job in jobs))
 
     def _run(self) -> None:
         while True:
@@ -241,7 +242,7 @@ class BatchWriter:
             return
         try:
             with self.engine.begin() as conn:
-                self._begin(conn)
+                self._begin(conn, batch)
                 _run_jobs(conn, batch)
             _committed(batch)
             metrics.WRITER_BATCH.observe(len(batch))
@@ -254,7 +255,7 @@ class BatchWriter:
         for i, job in enumerate(batch):
             try:
                 with self.engine.begin() as conn:
-                    self._begin(conn)
+                    self._begin(conn, [job])
                     _run_jobs(conn, [job])
                 job.error = None
                 _committed([job])

@@ -1,23 +1,30 @@
-"""With no live page open, the log follower reads only the users' actions (web/tasks/feed.py); a page
-that begins listening in the middle of such a read still gets every change after its floor."""
+"""With no live page open, the log follower reads only the users' actions (web/tasks/feed.py), and a
+commit of webhook deliveries does not wake it; a page that begins listening in the middle of such a
+read still gets every change after its floor."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import event
 from tests.test_writer import on_new_loop
+from tests.web.pages_helpers import ring as ring_call
+from tests.web.test_mappings import app_settings
 
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.live.broadcaster import Broadcaster, Change, Subscription
 from tvox_journey.services import recording
+from tvox_journey.store import event_log
 from tvox_journey.store.engine import make_database
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.traffic.entries import tutorial_entry
-from tvox_journey.web.tasks.feed import LogFeed
+from tvox_journey.web.app import create_app
+from tvox_journey.web.tasks.feed import IDLE_SECONDS, LogFeed
 
 
 def ring(call_id: str) -> Any:
@@ -74,3 +81,31 @@ def test_a_page_that_begins_listening_during_an_unwatched_read_gets_the_changes_
     assert floor < seq  # the page joined before the follower delivered the call's event
     assert [change.seq for change in received] == [seq]
     assert received[0].call_id == "unwatched-1"
+
+
+def test_webhook_commits_make_no_log_reads_while_no_page_listens(db_url: str) -> None:
+    """Only an open page needs a call's changes at once: with none, the follower reads at its idle pace
+    (it read after every commit, about a tenth of the server's time per event)."""
+    with TestClient(create_app(app_settings(db_url))) as client:
+        resources = client.app.state.resources  # type: ignore[attr-defined]
+        db = resources.db
+        with db.read.connect() as conn:
+            settled = event_log.max_seq(conn)  # the start's own actions (the first admin, a prune)
+        deadline = time.monotonic() + 5
+        while resources.feed.floor < settled and time.monotonic() < deadline:
+            time.sleep(0.02)
+        reads: list[str] = []
+
+        def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if "max(event_log.seq)" in statement:  # where each of the follower's reads begins
+                reads.append(statement)
+
+        event.listen(db.read, "before_cursor_execute", count)
+        began = time.monotonic()
+        for n in range(60):
+            ring_call(client, f"quiet.{n}@x", f"2024-01-10T09:{n // 60:02}:{n % 60:02}.000Z")
+        elapsed = time.monotonic() - began
+        event.remove(db.read, "before_cursor_execute", count)
+    # The idle reads, and a few more (the start's prune may still announce itself and be waited for);
+    # a read after each commit made about one per 20 ms.
+    assert len(reads) <= 4 + elapsed / IDLE_SECONDS, f"{len(reads)} reads in {elapsed:.2f} s"

@@ -41,7 +41,7 @@ def test_a_change_committed_after_a_later_one_is_announced_first_and_once(postgr
             assert next(stream)["event"] == "ready"
             slow = resources.db.write.connect()
             transaction = slow.begin()
-            changes.announce(slow, resources.feed.channel)  # as every writer does
+            changes.announce(slow, channel=resources.feed.channel)  # as every writer does
             first = recording.record_action(
                 slow, actor="t", action="names/set", details=[], now=resources.now()
             )

@@ -51,9 +51,11 @@ class Broadcaster:
         return bool(self._subscribers)
 
     def publish(self, change: Change) -> None:
-        """A change committed here: wake the log follower, or (with none) deliver it at once."""
+        """A change committed here: wake the log follower, or (with none) deliver it at once. A call's
+        event that no page listens for wakes nobody: the follower's next read takes its floor past it."""
         if self.wake is not None:
-            self.wake()
+            if change.kind != "event" or self._subscribers:
+                self.wake()
         else:
             self.deliver(change)
 

@@ -45,9 +45,15 @@ def channel_name(conn: Connection) -> str | None:
     return "tvox_journey_" + hashlib.sha256(scope.encode()).hexdigest()[:16]
 
 
-def announce(conn: Connection, channel: str) -> None:
-    """At the start of a write transaction: take its transaction id, and notify listeners at commit."""
-    conn.execute(text("SELECT pg_current_xact_id(), pg_notify(:channel, '')"), {"channel": channel})
+EVENTS_ONLY = "events"  # the payload of a transaction that only records webhook deliveries
+
+
+def announce(conn: Connection, events_only: bool = False, *, channel: str) -> None:
+    """At the start of a write transaction: take its transaction id, and notify listeners at commit
+    (`events_only`: it records webhook deliveries and nothing else, which only live pages need)."""
+    payload = EVENTS_ONLY if events_only else ""
+    conn.execute(text("SELECT pg_current_xact_id(), pg_notify(:channel, :payload)"),
+                 {"channel": channel, "payload": payload})  # fmt: skip
 
 
 def position(conn: Connection) -> tuple[int, str | None]:

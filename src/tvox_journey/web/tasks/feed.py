@@ -10,6 +10,10 @@ PostgreSQL notification (one LISTEN connection per process, on a thread of its
 own, reconnecting with backoff; every write transaction notifies at commit),
 a moment later while numbers wait for open transactions, and at least every
 `IDLE_SECONDS` (writers that do not notify, a lost listening connection).
+A commit of webhook deliveries alone wakes it only while a page listens: with
+none, nobody waits for those changes, and reading them at every commit cost
+about a tenth of the server's time per event (the next read takes the floor
+past them; a page that begins listening catches up first).
 Whatever arrived while it could not read is caught up from the log by sequence
 number. Variable mappings saved by another process are reloaded here too.
 """
@@ -21,7 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import psycopg
 from psycopg import sql
@@ -91,6 +95,7 @@ class Step:
     changes: list[Change]
     mappings: Table | None = None  # the mapping rows, when an edit of them was read
     after: int = 0  # the floor the step started from
+    top: int = 0  # the log's top as the step read it
 
 
 @dataclass
@@ -104,6 +109,7 @@ class LogFeed:
     on_mappings: Callable[[Table, int], None] | None = None  # on the event loop: rows, and the floor
     tracker: Tracker = field(default_factory=Tracker)
     _delivered: int = 0
+    _owed: int = 0  # a wake-up asked for the changes up to here: re-read soon while they wait
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
     _loop: asyncio.AbstractEventLoop | None = None
@@ -172,10 +178,11 @@ class LogFeed:
     async def _run(self) -> None:
         delay = self.idle_seconds
         while not self._stopping.is_set():
+            woken = True
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
             except TimeoutError:
-                pass
+                woken = False
             if self._stopping.is_set():
                 return
             self._wake.clear()
@@ -194,7 +201,12 @@ class LogFeed:
             self._delivered = step.floor
             if step.mappings is not None and self.on_mappings is not None:
                 self.on_mappings(step.mappings, step.floor)  # rows as of a snapshot final up to floor
-            delay = WAITING_SECONDS if self.tracker.waiting else self.idle_seconds
+            # Numbers waiting for open transactions are re-read soon for a listening page, or for what
+            # a wake-up announced (an action: mappings, names); the rest waits for the next idle read.
+            if woken:
+                self._owed = max(self._owed, step.top)
+            waiting = self.tracker.waiting and (self.broadcaster.listened or step.floor < self._owed)
+            delay = WAITING_SECONDS if waiting else self.idle_seconds
             if (pause := MIN_STEP_SECONDS - (time.monotonic() - began)) > 0:
                 await asyncio.sleep(pause)
 
@@ -225,12 +237,12 @@ class LogFeed:
             top, snapshot, writers = _position(conn)
             before = self.tracker.floor
             floor = self.tracker.advance(top, snapshot, writers, time.monotonic())
-            return self._changes(conn, before, floor, every)
+            return replace(self._changes(conn, before, floor, every), top=top)
 
     def _reread(self, step: Step) -> Step:
         """The step's rows again, every one of them (a page that began listening is owed them)."""
         with self._reading() as conn:
-            return self._changes(conn, step.after, step.floor, every=True)
+            return replace(self._changes(conn, step.after, step.floor, every=True), top=step.top)
 
     @staticmethod
     def _changes(conn: Connection, before: int, floor: int, every: bool) -> Step:
@@ -273,8 +285,9 @@ class LogFeed:
                     backoff = 0.5
                     self._wake_from_thread()  # catch up whatever committed while not listening
                     while not self._stopping.is_set():
-                        for _notification in conn.notifies(timeout=0.25):
-                            self._wake_from_thread()
+                        for notification in conn.notifies(timeout=0.25):
+                            if notification.payload != changes.EVENTS_ONLY or self.broadcaster.listened:
+                                self._wake_from_thread()
             except psycopg.Error as error:
                 self.listening = False
                 log.warning("live feed lost its LISTEN connection (%s); retrying in %.1f s", error, backoff)
