@@ -6,9 +6,11 @@ import random
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event
 
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.contract import find_tutorial_route
@@ -90,3 +92,28 @@ def test_nothing_to_record_writes_nothing(db: Database) -> None:
     with db.write.begin() as conn:
         assert recording.record_many(conn, [], POLICY) == []
         assert recording.refold_many(conn, {}, POLICY) == {}
+
+
+def test_a_batch_of_log_rows_goes_to_postgresql_in_statements_psycopg_converts_once(
+    postgres_url: str,
+) -> None:
+    """psycopg converts the placeholders of a statement of more than 50 parameters again at every
+    execution (and never prepares it): the log's rows go two to a statement (19 columns each)."""
+    upgrade(postgres_url)
+    database = make_database(postgres_url)
+    inserts: list[int] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if statement.startswith("INSERT INTO event_log"):
+            inserts.append(len(parameters))
+
+    calls = random_calls(random.Random(5), 4, NOW, ["0452224600", "3331234567"], ["a1"], ["s1"])
+    entries = [entry(r) for r in delivery_order(calls, random.Random(6))][:9]
+    event.listen(database.write, "before_cursor_execute", count)
+    try:
+        with database.write.begin() as conn:
+            results = recording.record_many(conn, entries, POLICY)
+    finally:
+        database.dispose()
+    assert all(r.outcome is LogOutcome.ACCEPTED for r in results)
+    assert inserts == [38, 38, 38, 38, 19]

@@ -5,6 +5,7 @@ database they are on: they call these.
 
 - `on_conflict_insert`: the INSERT construct with ON CONFLICT DO NOTHING / DO
   UPDATE (both databases have them; SQLAlchemy spells them per dialect);
+- `rows_per_insert`: how many rows one statement of a multi-row INSERT takes;
 - `lock_keys`: advisory locks that serialize the folds of the same calls
   across processes, to the end of the transaction;
 - `migration_lock`: the lock one migrating process holds while the others wait;
@@ -53,6 +54,21 @@ def on_conflict_insert(conn: Connection) -> InsertFactory:
     It is one of two functions, so statements built with it can be cached by it.
     """
     return postgresql.insert if _postgresql(conn) else sqlite.insert
+
+
+# psycopg converts a statement's placeholders again at every execution once it has more than 50
+# parameters (psycopg._queries.MAX_CACHED_STATEMENT_PARAMS), and never prepares it on the server.
+_PSYCOPG_CACHED_PARAMS = 50
+_SQLITE_ROWS_PER_INSERT = 1000  # SQLAlchemy's own page size
+
+
+def rows_per_insert(conn: Connection, columns: int) -> int:
+    """The rows one statement of a multi-row INSERT of `columns` values a row should take: on
+    PostgreSQL few enough that psycopg converts the statement once and prepares it (converting an
+    INSERT of eight log rows took a fifth of the writer's time), on SQLite all of them."""
+    if not _postgresql(conn):
+        return _SQLITE_ROWS_PER_INSERT
+    return max(1, _PSYCOPG_CACHED_PARAMS // columns)
 
 
 def lock_keys(conn: Connection, keys: Iterable[int]) -> None:

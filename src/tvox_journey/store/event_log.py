@@ -169,9 +169,9 @@ def append_new(
         for row, number_key in zip(rows, number_keys, strict=True):
             row["number_key"] = number_key
     # Rows are inserted in order, so of equal entries the first is the one stored.
-    inserted = {
-        key: int(seq) for key, seq in conn.execute(_append_new(dialect.on_conflict_insert(conn)), rows)
-    }
+    statement = _append_new(dialect.on_conflict_insert(conn))
+    page = {"insertmanyvalues_page_size": dialect.rows_per_insert(conn, len(rows[0]))}
+    inserted = {key: int(seq) for key, seq in conn.execute(statement, rows, execution_options=page)}
     return [inserted.pop(key, None) for key in keys]
 
 
