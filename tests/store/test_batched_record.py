@@ -16,7 +16,7 @@ from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.contract import find_tutorial_route
 from tvox_journey.services import recording
 from tvox_journey.sim import Request, delivery_order, random_calls, tutorial_calls
-from tvox_journey.store import event_log, interactions
+from tvox_journey.store import codec, event_log, interactions
 from tvox_journey.store.engine import Database, make_database
 from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.migrate import upgrade
@@ -94,11 +94,12 @@ def test_nothing_to_record_writes_nothing(db: Database) -> None:
         assert recording.refold_many(conn, {}, POLICY) == {}
 
 
-def test_a_batch_of_log_rows_goes_to_postgresql_in_statements_psycopg_converts_once(
+def test_a_batch_of_log_rows_goes_to_postgresql_in_one_statement_of_one_array_a_column(
     postgres_url: str,
 ) -> None:
     """psycopg converts the placeholders of a statement of more than 50 parameters again at every
-    execution (and never prepares it): the log's rows go two to a statement (19 columns each)."""
+    execution (and never prepares it): the log's rows go in as one array a column (19), whatever their
+    number, and are stored as one by one (the first of equal requests, every column as written)."""
     upgrade(postgres_url)
     database = make_database(postgres_url)
     inserts: list[int] = []
@@ -112,8 +113,17 @@ def test_a_batch_of_log_rows_goes_to_postgresql_in_statements_psycopg_converts_o
     event.listen(database.write, "before_cursor_execute", count)
     try:
         with database.write.begin() as conn:
-            results = recording.record_many(conn, entries, POLICY)
+            batched = recording.record_many(conn, [*entries, entries[0]], POLICY)
+        event.remove(database.write, "before_cursor_execute", count)
+        with database.read.connect() as conn:
+            stored = event_log.recent(conn, limit=20)
     finally:
         database.dispose()
-    assert all(r.outcome is LogOutcome.ACCEPTED for r in results)
-    assert inserts == [38, 38, 38, 38, 19]
+    assert [r.outcome for r in batched] == [LogOutcome.ACCEPTED] * 9 + [LogOutcome.DUPLICATE]
+    assert inserts == [19, 19]  # the nine rows, then the duplicate's own row
+    by_seq = {row["seq"]: row for row in stored}
+    for sent, result in zip(entries, batched, strict=False):
+        row = by_seq[result.seq]
+        assert row["received_at"] == sent.received_at and row["route"] == sent.route
+        assert row["params"] == [list(pair) for pair in sent.params] and row["outcome"] == LogOutcome.ACCEPTED
+        assert sent.event is not None and row["event"] == codec.event_to_json(sent.event)

@@ -5,7 +5,8 @@ database they are on: they call these.
 
 - `on_conflict_insert`: the INSERT construct with ON CONFLICT DO NOTHING / DO
   UPDATE (both databases have them; SQLAlchemy spells them per dialect);
-- `rows_per_insert`: how many rows one statement of a multi-row INSERT takes;
+- `insert_new_rows`: a multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING (one statement of
+  arrays on PostgreSQL);
 - `lock_keys`: advisory locks that serialize the folds of the same calls
   across processes, to the end of the transaction;
 - `migration_lock`: the lock one migrating process holds while the others wait;
@@ -21,11 +22,26 @@ order, and has nothing to listen to.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Connection, Integer, Table, cast, func, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Executable,
+    Integer,
+    Row,
+    Table,
+    cast,
+    func,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 InsertFactory = Callable[[Table], postgresql.Insert | sqlite.Insert]
@@ -56,19 +72,62 @@ def on_conflict_insert(conn: Connection) -> InsertFactory:
     return postgresql.insert if _postgresql(conn) else sqlite.insert
 
 
-# psycopg converts a statement's placeholders again at every execution once it has more than 50
-# parameters (psycopg._queries.MAX_CACHED_STATEMENT_PARAMS), and never prepares it on the server.
-_PSYCOPG_CACHED_PARAMS = 50
-_SQLITE_ROWS_PER_INSERT = 1000  # SQLAlchemy's own page size
+def insert_new_rows(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, key: str, returning: Sequence[str]
+) -> list[Row[Any]]:
+    """INSERT these rows (all with the same columns, in order) but those whose `key` is taken, ON
+    CONFLICT DO NOTHING; returns the `returning` columns of the rows inserted.
 
-
-def rows_per_insert(conn: Connection, columns: int) -> int:
-    """The rows one statement of a multi-row INSERT of `columns` values a row should take: on
-    PostgreSQL few enough that psycopg converts the statement once and prepares it (converting an
-    INSERT of eight log rows took a fifth of the writer's time), on SQLite all of them."""
+    On PostgreSQL one statement of one array a column (`unnest`), whatever the number of rows: psycopg
+    converts a statement of more than 50 parameters again at every execution and never prepares it (a
+    multi-row VALUES of eight log rows has 152), and one statement is one round trip. On SQLite a
+    multi-row VALUES.
+    """
+    if not rows:
+        return []
+    columns = tuple(rows[0])
     if not _postgresql(conn):
-        return _SQLITE_ROWS_PER_INSERT
-    return max(1, _PSYCOPG_CACHED_PARAMS // columns)
+        statement = _sqlite_insert_new(table, key, tuple(returning))
+        return list(conn.execute(statement, list(rows)))
+    sql, json_columns = _postgresql_insert_new(table, columns, key, tuple(returning))
+    arrays = tuple(
+        [_json_text(row[name]) for row in rows] if name in json_columns else [row[name] for row in rows]
+        for name in columns
+    )
+    return list(conn.exec_driver_sql(sql, arrays))
+
+
+@cache
+def _sqlite_insert_new(table: Table, key: str, returning: tuple[str, ...]) -> Executable:
+    return (
+        sqlite.insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c[key]])
+        .returning(*(table.c[name] for name in returning))
+    )
+
+
+_POSTGRESQL = postgresql.base.PGDialect()  # type: ignore[no-untyped-call]  # spells names and types
+
+
+@cache
+def _postgresql_insert_new(
+    table: Table, columns: tuple[str, ...], key: str, returning: tuple[str, ...]
+) -> tuple[str, frozenset[str]]:
+    quote = _POSTGRESQL.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    arrays = ", ".join(f"%s::{table.c[name].type.compile(dialect=_POSTGRESQL)}[]" for name in columns)
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({names}) "
+        f"SELECT {names} FROM unnest({arrays}) WITH ORDINALITY AS given ({names}, position) "
+        f"ORDER BY position "  # rows go in in order: of equal keys the first is the one stored
+        f"ON CONFLICT ({quote(key)}) DO NOTHING RETURNING {', '.join(quote(name) for name in returning)}"
+    )
+    return sql, frozenset(name for name in columns if isinstance(table.c[name].type, JSON))
+
+
+def _json_text(value: Any) -> str | None:
+    """A JSON column's value as SQLAlchemy writes it (None is SQL NULL)."""
+    return None if value is None else json.dumps(value)
 
 
 def lock_keys(conn: Connection, keys: Iterable[int]) -> None:

@@ -14,10 +14,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Executable, and_, bindparam, func, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select
 
 from tvox_journey.domain.events import CallEvent
 from tvox_journey.store import dialect
@@ -134,15 +133,6 @@ _EVENTS_FOR_CALLS = select(event_log.c.call_id, event_log.c.event).where(
 )
 
 
-@cache
-def _append_new(dialect_insert: dialect.InsertFactory) -> Executable:
-    return (
-        dialect_insert(event_log)
-        .on_conflict_do_nothing(index_elements=[event_log.c.dedupe_key])
-        .returning(event_log.c.dedupe_key, event_log.c.seq)
-    )
-
-
 def append(conn: Connection, entry: LogEntry, *, call_id: str | None = None) -> int:
     """Append a row as it is (rejected requests, actions; `call_id` ties an action to a call);
     returns its sequence number."""
@@ -169,9 +159,8 @@ def append_new(
         for row, number_key in zip(rows, number_keys, strict=True):
             row["number_key"] = number_key
     # Rows are inserted in order, so of equal entries the first is the one stored.
-    statement = _append_new(dialect.on_conflict_insert(conn))
-    page = {"insertmanyvalues_page_size": dialect.rows_per_insert(conn, len(rows[0]))}
-    inserted = {key: int(seq) for key, seq in conn.execute(statement, rows, execution_options=page)}
+    found = dialect.insert_new_rows(conn, event_log, rows, key="dedupe_key", returning=("dedupe_key", "seq"))
+    inserted = {row.dedupe_key: int(row.seq) for row in found}
     return [inserted.pop(key, None) for key in keys]
 
 
