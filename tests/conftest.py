@@ -22,6 +22,8 @@ from sqlalchemy.engine import make_url
 
 from tvox_journey.services import accounts
 from tvox_journey.settings import Settings
+from tvox_journey.store.engine import Database, make_database
+from tvox_journey.store.migrate import upgrade
 from tvox_journey.web.app import create_app
 
 POSTGRES_URL = os.environ.get(
@@ -70,6 +72,15 @@ def db_url(request: pytest.FixtureRequest) -> str:
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     url: str = request.getfixturevalue(name)
     return url
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """A fresh, migrated database of each kind (`db_url`), its engines disposed after the test."""
+    upgrade(db_url)
+    database = make_database(db_url)
+    yield database
+    database.dispose()
 
 
 # The first admin every test app starts with; `client` sends these credentials (HTTP Basic).

@@ -16,10 +16,9 @@ from sqlalchemy import Connection, select, text
 
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.settings import Settings
-from tvox_journey.store.engine import Database, make_database
+from tvox_journey.store.engine import Database
 from tvox_journey.store.errors import StoreUnavailable
 from tvox_journey.store.event_log import LogEntry, LogOutcome
-from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import event_log
 from tvox_journey.web.app import create_app
 from tvox_journey.writer import BatchWriter
@@ -45,14 +44,6 @@ def note(path: str) -> LogEntry:
         received_at=datetime.now(UTC), method="GET", path=path, route="unknown", params=(),
         outcome=LogOutcome.REJECTED, status_code=404, reason="unknown path",
     )  # fmt: skip
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    upgrade(db_url)
-    database = make_database(db_url)
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import event
 
 from tvox_journey.domain.numbers import NumberPolicy
@@ -25,14 +23,6 @@ from tvox_journey.traffic.expected import expected_journeys
 
 POLICY = NumberPolicy()
 NOW = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    upgrade(db_url)
-    database = make_database(db_url)
-    yield database
-    database.dispose()
 
 
 def entry(request: Request) -> LogEntry:

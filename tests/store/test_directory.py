@@ -4,7 +4,6 @@ and the codes recent calls carry that no entry has are found within a bounded wi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,20 +15,11 @@ from sqlalchemy import Connection, insert, select
 from tvox_journey.services import directory as changes
 from tvox_journey.services.directory import DirectoryError
 from tvox_journey.store import directory, names
-from tvox_journey.store.engine import Database, make_database
-from tvox_journey.store.migrate import upgrade
+from tvox_journey.store.engine import Database
 from tvox_journey.store.schema import event_log, interactions
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 WHO: dict[str, Any] = {"actor": "admin", "now": NOW}
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    upgrade(db_url)
-    database = make_database(db_url)
-    yield database
-    database.dispose()
 
 
 def add_call(conn: Connection, call_id: str, at: datetime, agent: str | None, service: str | None) -> None:

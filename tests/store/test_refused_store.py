@@ -5,12 +5,10 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -21,20 +19,11 @@ from tvox_journey.services import recording
 from tvox_journey.store import event_log, refused
 from tvox_journey.store.engine import Database, make_database
 from tvox_journey.store.event_log import LogEntry, LogOutcome
-from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import event_log as event_log_table
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 POLICY = NumberPolicy()
 EXAMPLES = itertools.count()
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    upgrade(db_url)
-    database = make_database(db_url)
-    yield database
-    database.dispose()
 
 
 def refusal(

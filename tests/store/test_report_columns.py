@@ -5,10 +5,8 @@ of the fold of all its events, whatever order the events were recorded in and ho
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
@@ -19,10 +17,9 @@ from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.services import recording
 from tvox_journey.sim import blind_transfer, consultative_transfer, outbound_call, service_call
 from tvox_journey.sim.scenarios import Call
-from tvox_journey.store.engine import Database, make_database
+from tvox_journey.store.engine import Database
 from tvox_journey.store.event_log import LogEntry
 from tvox_journey.store.interactions import report_figures
-from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import event_log, interactions
 from tvox_journey.traffic.entries import tutorial_entry
 
@@ -54,14 +51,6 @@ def entries(call: Call) -> list[LogEntry]:
 
 def events(found: list[LogEntry]) -> list[CallEvent]:
     return [e.event for e in found if e.event is not None]
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    upgrade(db_url)
-    database = make_database(db_url)
-    yield database
-    database.dispose()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

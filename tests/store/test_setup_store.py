@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -12,21 +11,12 @@ from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
 from tvox_journey.domain.trial_call import trial_call_id
 from tvox_journey.sim import wire_time
 from tvox_journey.store import event_log, refused
-from tvox_journey.store.engine import Database, make_database
+from tvox_journey.store.engine import Database
 from tvox_journey.store.event_log import LogEntry, LogOutcome
-from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.setup import read_traffic
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 SINCE = NOW - timedelta(hours=24)
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    upgrade(db_url)
-    database = make_database(db_url)
-    yield database
-    database.dispose()
 
 
 def accepted(path: str, at: datetime, params: list[tuple[str, str]]) -> LogEntry:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import Connection
 
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
@@ -13,21 +11,12 @@ from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.services import contacts as contact_services
 from tvox_journey.services import recording
 from tvox_journey.store import contacts, event_log, interactions
-from tvox_journey.store.engine import Database, make_database
+from tvox_journey.store.engine import Database
 from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.interactions import Cursor
-from tvox_journey.store.migrate import upgrade
 
 POLICY = NumberPolicy()
 T0 = datetime(2020, 11, 20, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    upgrade(db_url)
-    database = make_database(db_url)
-    yield database
-    database.dispose()
 
 
 def ring(call_id: str, number: str, seconds: int = 0, agent: str = "op1") -> LogEntry:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
@@ -17,23 +15,14 @@ from tvox_journey.services import recording
 from tvox_journey.sim import wire_time
 from tvox_journey.store import event_log, refused, trial_calls
 from tvox_journey.store import interactions as interaction_store
-from tvox_journey.store.engine import Database, make_database
+from tvox_journey.store.engine import Database
 from tvox_journey.store.event_log import LogEntry, LogOutcome
-from tvox_journey.store.migrate import upgrade
 from tvox_journey.store.schema import event_log as log_table
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 POLICY = NumberPolicy()
 TEST_CALL = trial_call_id(1_800_000_000, 42)
 REAL_CALL = "1800000000.43@d92061befe"
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    upgrade(db_url)
-    database = make_database(db_url)
-    yield database
-    database.dispose()
 
 
 def ring(call_id: str, number: str, at: datetime = NOW) -> LogEntry:
