@@ -94,12 +94,6 @@ def remove_rows(conn: Connection, rows: TrialRows) -> int:
     return int(deleted)
 
 
-def remove_calls(conn: Connection, call_ids: Sequence[str], *, after_seq: int) -> int:
-    """Delete the interactions of test calls and their event log rows (`trial_rows`); returns how many
-    log rows were deleted."""
-    return remove_rows(conn, trial_rows(conn, call_ids, after_seq=after_seq))
-
-
 DONE_WITHIN_ROWS = 50_000  # how far after its start a test call's closing action is looked for
 
 
