@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
+from tvox_journey.domain.events import Action, CallEvent, CallType, Instant, in_order
 from tvox_journey.domain.fold import STEP_FIELDS, fold, fold_steps, step_values
 from tvox_journey.domain.interaction import Outcome
 
@@ -51,6 +51,16 @@ def test_duplicated_events_fold_the_same(events: list[CallEvent], data: st.DataO
     repeats = data.draw(st.lists(st.sampled_from(events), max_size=8))
     mixed = data.draw(st.permutations(events + repeats))
     assert fold(mixed) == fold(events)
+
+
+@settings(max_examples=300)
+@given(events=event_lists, data=st.data())
+def test_the_fold_order_is_the_events_sort_key_whatever_the_order_given(
+    events: list[CallEvent], data: st.DataObject
+) -> None:
+    """`in_order` breaks ties by the events' text only among ties: the same order as the whole key."""
+    mixed = data.draw(st.permutations(events + events[:3]))
+    assert in_order(mixed) == sorted(set(events), key=CallEvent.sort_key)
 
 
 @given(events=event_lists)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from itertools import groupby
 
 # The event times accepted from TVox: from 2000-01-01T00:00:00Z (inclusive) to
 # 2100-01-01T00:00:00Z (exclusive). Anything else is a clock or a client gone
@@ -87,4 +89,17 @@ class CallEvent:
 
     def sort_key(self) -> tuple[datetime, int, str, str]:
         """Content-only order: event time, then action rank, then a stable tie-breaker."""
-        return (self.occurred.at, ACTION_RANK[self.action], self.call_type.value, repr(self))
+        return (*self._sort_head(), repr(self))
+
+    def _sort_head(self) -> tuple[datetime, int, str]:
+        return (self.occurred.at, ACTION_RANK[self.action], self.call_type.value)
+
+
+def in_order(events: Iterable[CallEvent]) -> list[CallEvent]:
+    """The distinct events, sorted by `CallEvent.sort_key`; its tie-breaker (the event's whole text,
+    the costliest part) is computed only for events equal in the rest."""
+    ordered: list[CallEvent] = []
+    for _head, group in groupby(sorted(set(events), key=CallEvent._sort_head), key=CallEvent._sort_head):
+        tied = list(group)
+        ordered.extend(sorted(tied, key=repr) if len(tied) > 1 else tied)
+    return ordered

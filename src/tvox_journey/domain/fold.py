@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from tvox_journey.domain.events import Action, CallEvent, CallType, Instant
+from tvox_journey.domain.events import Action, CallEvent, CallType, Instant, in_order
 from tvox_journey.domain.interaction import (
     Direction,
     Interaction,
@@ -187,7 +187,7 @@ def _interaction(state: _State, ordered: list[CallEvent]) -> Interaction:
 
 def fold(events: Iterable[CallEvent]) -> Interaction | None:
     """Fold the events of one call id into its interaction; None when there are none."""
-    ordered = sorted(set(events), key=CallEvent.sort_key)
+    ordered = in_order(events)
     if not ordered:
         return None
     state = _State()
@@ -227,7 +227,7 @@ def fold_steps(events: Iterable[CallEvent]) -> list[FoldStep]:
     Each step applies one more event to the same state the fold builds, so the last step's
     interaction is `fold(events)`. The first step's changes are the fields it set.
     """
-    ordered = sorted(set(events), key=CallEvent.sort_key)
+    ordered = in_order(events)
     state = _State()
     steps: list[FoldStep] = []
     before: dict[str, object] | None = None
