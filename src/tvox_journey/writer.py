@@ -34,7 +34,7 @@ from sqlalchemy import Connection, Engine
 
 from tvox_journey import metrics
 from tvox_journey.domain.numbers import NumberPolicy
-from tvox_journey.services.recording import Recorded, record_many
+from tvox_journey.services.recording import Recorded, Staged, record_staged, stage
 from tvox_journey.store.errors import StoreUnavailable, is_unavailable, unavailable
 from tvox_journey.store.event_log import LogEntry, LogOutcome
 
@@ -65,10 +65,10 @@ class _Run(_Job[T]):
 
 @dataclass
 class _Record(_Job[Recorded]):
-    """A delivery to log and fold with its number policy (beside the others waiting); written even
-    after its request stopped waiting, with the status that request was answered."""
+    """A delivery to log and fold with its number policy (beside the others waiting), staged by its
+    request; written even after that request stopped waiting, with the status it was answered."""
 
-    entry: LogEntry
+    staged: Staged
     policy: NumberPolicy
 
 
@@ -136,7 +136,7 @@ class BatchWriter:
             StoreUnavailable: the database did not commit within `wait_timeout` seconds.
         """
         loop = asyncio.get_running_loop()
-        job = _Record(loop, loop.create_future(), entry, policy)
+        job = _Record(loop, loop.create_future(), stage(entry, policy, self.engine.dialect), policy)
         self._enqueue(job)
         return await self._outcome(job)
 
@@ -228,11 +228,13 @@ class BatchWriter:
                 # A delivery that would have been 200 was answered 503; a refusal (401, 422, ...) kept its
                 # status or became a 503, as its caller chose: the reason says the row came late.
                 late = f"written after its request stopped waiting ({self.wait_timeout:g} s)"
-                job.entry = replace(
-                    job.entry,
-                    status_code=503 if job.entry.status_code == 200 else job.entry.status_code,
-                    reason="; ".join(filter(None, [job.entry.reason, late])),
+                entry = job.staged.entry
+                entry = replace(
+                    entry,
+                    status_code=503 if entry.status_code == 200 else entry.status_code,
+                    reason="; ".join(filter(None, [entry.reason, late])),
                 )
+                job.staged = stage(entry, job.policy, self.engine.dialect)
             else:
                 job.error = StoreUnavailable("abandoned")
         return [job for job in batch if isinstance(job, _Record) or not job.abandoned]
@@ -267,8 +269,8 @@ class BatchWriter:
 
 
 def _run_jobs(conn: Connection, jobs: Sequence[_AnyJob]) -> None:
-    """Run jobs in order; consecutive record jobs with the same policy go through record_many together
-    (which takes the calls' locks)."""
+    """Run jobs in order; consecutive record jobs with the same policy go through record_staged
+    together (which takes the calls' locks)."""
     start = 0
     while start < len(jobs):
         match jobs[start]:
@@ -277,7 +279,7 @@ def _run_jobs(conn: Connection, jobs: Sequence[_AnyJob]) -> None:
                 start += 1
             case _Record() as job:
                 run = _same_policy(jobs[start:])
-                recorded = record_many(conn, [r.entry for r in run], job.policy)
+                recorded = record_staged(conn, [r.staged for r in run], job.policy)
                 for done, result in zip(run, recorded, strict=True):
                     done.result = result
                 start += len(run)

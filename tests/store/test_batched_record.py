@@ -117,3 +117,35 @@ def test_a_batch_of_log_rows_goes_to_postgresql_in_one_statement_of_one_array_a_
         assert row["received_at"] == sent.received_at and row["route"] == sent.route
         assert row["params"] == [list(pair) for pair in sent.params] and row["outcome"] == LogOutcome.ACCEPTED
         assert sent.event is not None and row["event"] == codec.event_to_json(sent.event)
+
+
+def test_a_new_row_through_the_driver_is_stored_as_sqlalchemy_stores_it(db: Database) -> None:
+    """A batch's log rows go to the driver as values made ready beforehand (`event_log.new_row`):
+    every column reads back as the same row written through SQLAlchemy does, hostile text included."""
+    ring = entry(tutorial_calls(NOW)[0].requests[0])
+    hostile = [*ring.params, ("nota", "caffè\x00 \ud800 ☎"), ("vuoto", "")]
+    sent = replace(
+        ring,
+        params=hostile,
+        received_at=datetime(2024, 5, 6, 10, 0, 1, 234567, tzinfo=UTC),
+        remote_addr="192.0.2.\x007",
+        request_id="r-1",
+        number_key="+390452224600",
+    )
+    with db.write.begin() as conn:
+        (seq,) = event_log.append_new(conn, [sent])
+        through_sqlalchemy = event_log.append(conn, sent)
+    assert seq is not None
+    with db.read.connect() as conn:
+        rows = {
+            row.seq: row._asdict()
+            for row in conn.exec_driver_sql(
+                f"SELECT * FROM event_log WHERE seq IN ({seq}, {through_sqlalchemy})"
+            )
+        }
+    driver, reference = rows[seq], rows[through_sqlalchemy]
+    assert driver.pop("dedupe_key") == event_log.dedupe_key(sent.route, hostile)
+    assert reference.pop("dedupe_key") is None
+    driver.pop("seq"), reference.pop("seq")
+    assert driver == reference
+    assert "\x00" not in str(driver["params"]) and "caff" in str(driver["params"])

@@ -1,9 +1,11 @@
 """Recording what TVox sends and what users do, and folding calls from the event log.
 
-`record_many` is what the writer runs for the webhook deliveries waiting
+`record_staged` is what the writer runs for the webhook deliveries waiting
 together: it logs them, folds every call they touch once, and takes the calls'
-locks first. `record_action` is the audit trail of the other use cases;
-`rebuild` refolds every call beside a running server.
+locks first; each request was `stage`d before it waited (its number key and new
+log row: the work that needs no transaction). `record_many` does both.
+`record_action` is the audit trail of the other use cases; `rebuild` refolds
+every call beside a running server.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
 
 from tvox_journey.domain.fold import fold
 from tvox_journey.domain.numbers import NumberPolicy
@@ -71,34 +74,56 @@ def _folded_call(entry: LogEntry) -> str | None:
     return entry.event.call_id
 
 
-def record_many(conn: Connection, entries: Sequence[LogEntry], policy: NumberPolicy) -> list[Recorded]:
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A request ready to record: its number key, and for an event to fold its new log row."""
+
+    entry: LogEntry
+    number_key: str | None
+    row: event_log.NewRow | None = None  # None: the request is only logged
+
+
+def stage(entry: LogEntry, policy: NumberPolicy, sql_dialect: Dialect) -> Staged:
+    """What `record_staged` needs of a request that no transaction has to wait for (pure, thread-safe):
+    the writer's callers stage their requests before these wait for the writer."""
+    number_key = policy.key(entry.event.number) if entry.event else entry.number_key
+    if _folded_call(entry) is None:
+        return Staged(entry, number_key)
+    return Staged(entry, number_key, event_log.new_row(sql_dialect, entry, number_key))
+
+
+def record_staged(conn: Connection, staged: Sequence[Staged], policy: NumberPolicy) -> list[Recorded]:
     """Log requests as `record` does each, with a few statements for all of them (group commit).
 
     Each call touched is folded once, after all its new events are in the log.
     """
-    keys = [policy.key(e.event.number) if e.event else e.number_key for e in entries]
-    folded = [(i, call_id) for i, entry in enumerate(entries) if (call_id := _folded_call(entry)) is not None]
-    lock_calls(conn, [call_id for _, call_id in folded])
-    seqs = event_log.append_new(conn, [entries[i] for i, _ in folded], [keys[i] for i, _ in folded])
+    rows = {i: s.row for i, s in enumerate(staged) if s.row is not None}
+    lock_calls(conn, [row.call_id for row in rows.values()])
+    seqs = dict(zip(rows, event_log.append_rows(conn, list(rows.values())), strict=True))
     last_seqs: dict[str, int] = {}
-    for (_, call_id), seq in zip(folded, seqs, strict=True):
-        if seq is not None:
-            last_seqs[call_id] = max(seq, last_seqs.get(call_id, seq))
+    for i, row in rows.items():
+        if (seq := seqs[i]) is not None:
+            last_seqs[row.call_id] = max(seq, last_seqs.get(row.call_id, seq))
     number_keys = refold_many(conn, last_seqs, policy)
-    results: dict[int, Recorded] = {}
-    for (i, call_id), seq in zip(folded, seqs, strict=True):
-        if seq is not None:
-            results[i] = Recorded(seq, entries[i].outcome, call_id, number_keys[call_id])
+    results: list[Recorded] = []
+    for i, s in enumerate(staged):
+        entry = s.entry
+        if s.row is None:
+            logged = replace(entry, number_key=s.number_key) if s.number_key != entry.number_key else entry
+            results.append(Recorded(refused.append_or_count(conn, logged), entry.outcome))
+        elif (seq := seqs[i]) is not None:
+            results.append(Recorded(seq, entry.outcome, s.row.call_id, number_keys[s.row.call_id]))
         else:
             duplicate = replace(
-                entries[i], outcome=LogOutcome.DUPLICATE, reason="duplicate delivery", number_key=keys[i]
+                entry, outcome=LogOutcome.DUPLICATE, reason="duplicate delivery", number_key=s.number_key
             )
-            results[i] = Recorded(event_log.append(conn, duplicate), LogOutcome.DUPLICATE, call_id)
-    for i, entry in enumerate(entries):
-        if i not in results:
-            logged = replace(entry, number_key=keys[i]) if keys[i] != entry.number_key else entry
-            results[i] = Recorded(refused.append_or_count(conn, logged), entry.outcome)
-    return [results[i] for i in range(len(entries))]
+            results.append(Recorded(event_log.append(conn, duplicate), LogOutcome.DUPLICATE, s.row.call_id))
+    return results
+
+
+def record_many(conn: Connection, entries: Sequence[LogEntry], policy: NumberPolicy) -> list[Recorded]:
+    """`record_staged` of these requests."""
+    return record_staged(conn, [stage(entry, policy, conn.dialect) for entry in entries], policy)
 
 
 def record(conn: Connection, entry: LogEntry, policy: NumberPolicy) -> Recorded:

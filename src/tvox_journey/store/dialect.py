@@ -5,8 +5,8 @@ database they are on: they call these.
 
 - `on_conflict_insert`: the INSERT construct with ON CONFLICT DO NOTHING / DO
   UPDATE (both databases have them; SQLAlchemy spells them per dialect);
-- `insert_new_rows`: a multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING (one statement of
-  arrays on PostgreSQL);
+- `insert_new_rows`: a multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING through the driver
+  (one statement of arrays on PostgreSQL), of rows made ready by `driver_values`;
 - `lock_keys`: advisory locks that serialize the folds of the same calls
   across processes, to the end of the transaction;
 - `migration_lock`: the lock one migrating process holds while the others wait;
@@ -34,7 +34,6 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
-    Executable,
     Integer,
     Row,
     Table,
@@ -43,6 +42,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.engine import Dialect
 
 InsertFactory = Callable[[Table], postgresql.Insert | sqlite.Insert]
 
@@ -72,57 +73,92 @@ def on_conflict_insert(conn: Connection) -> InsertFactory:
     return postgresql.insert if _postgresql(conn) else sqlite.insert
 
 
-def insert_new_rows(
-    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, key: str, returning: Sequence[str]
-) -> list[Row[Any]]:
-    """INSERT these rows (all with the same columns, in order) but those whose `key` is taken, ON
-    CONFLICT DO NOTHING; returns the `returning` columns of the rows inserted.
+def driver_values(dialect: Dialect, table: Table, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A row's values, in its order, as `insert_new_rows` hands them to the driver: what SQLAlchemy's
+    own bind processing would send (JSON as its text, SQLite's times as its text).
 
-    On PostgreSQL one statement of one array a column (`unnest`), whatever the number of rows: psycopg
-    converts a statement of more than 50 parameters again at every execution and never prepares it (a
-    multi-row VALUES of eight log rows has 152), and one statement is one round trip. On SQLite a
-    multi-row VALUES.
+    Pure and thread-safe: the writer's callers run it before their rows wait for the writer.
     """
-    if not rows:
-        return []
-    columns = tuple(rows[0])
-    if not _postgresql(conn):
-        statement = _sqlite_insert_new(table, key, tuple(returning))
-        return list(conn.execute(statement, list(rows)))
-    sql, json_columns = _postgresql_insert_new(table, columns, key, tuple(returning))
-    arrays = tuple(
-        [_json_text(row[name]) for row in rows] if name in json_columns else [row[name] for row in rows]
-        for name in columns
+    processors = _processors(dialect.name == "postgresql", table, tuple(row))
+    return tuple(
+        value if process is None else process(value)
+        for value, process in zip(row.values(), processors, strict=True)
     )
-    return list(conn.exec_driver_sql(sql, arrays))
 
 
 @cache
-def _sqlite_insert_new(table: Table, key: str, returning: tuple[str, ...]) -> Executable:
+def _processors(
+    postgresql_: bool, table: Table, columns: tuple[str, ...]
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    processors: list[Callable[[Any], Any] | None] = []
+    for name in columns:
+        column_type = table.c[name].type
+        if isinstance(column_type, JSON):
+            # SQLAlchemy's default serializer, on both dialects (store/engine.py sets none).
+            processors.append(_json_text)
+        elif postgresql_:
+            processors.append(None)  # psycopg takes these columns' Python values as they are
+        else:
+            processors.append(column_type.dialect_impl(_SQLITE).bind_processor(_SQLITE))
+    return tuple(processors)
+
+
+def insert_new_rows(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    key: str,
+    returning: Sequence[str],
+) -> list[Row[Any]]:
+    """INSERT these rows (each the `driver_values` of `columns`, in order) but those whose `key` is
+    taken, ON CONFLICT DO NOTHING; returns the `returning` columns of the rows inserted.
+
+    One statement, sent through the driver with its SQL built once: on PostgreSQL one array a column
+    (`unnest`), whatever the number of rows (psycopg converts a statement of more than 50 parameters
+    again at every execution and never prepares it; a multi-row VALUES of eight log rows has 152); on
+    SQLite a multi-row VALUES, one text for each number of rows.
+    """
+    if not rows:
+        return []
+    if not _postgresql(conn):
+        sql = _sqlite_insert_new(table, tuple(columns), len(rows), key, tuple(returning))
+        return list(conn.exec_driver_sql(sql, tuple(value for row in rows for value in row)))
+    sql = _postgresql_insert_new(table, tuple(columns), key, tuple(returning))
+    return list(conn.exec_driver_sql(sql, tuple(list(values) for values in zip(*rows, strict=True))))
+
+
+_SQLITE = SQLiteDialect_pysqlite()  # the engines' own: their types' processors, their quoting
+_POSTGRESQL = postgresql.base.PGDialect()  # type: ignore[no-untyped-call]
+
+
+@cache
+def _sqlite_insert_new(
+    table: Table, columns: tuple[str, ...], rows: int, key: str, returning: tuple[str, ...]
+) -> str:
+    quote = _SQLITE.identifier_preparer.quote
+    one = "(" + ", ".join("?" * len(columns)) + ")"
     return (
-        sqlite.insert(table)
-        .on_conflict_do_nothing(index_elements=[table.c[key]])
-        .returning(*(table.c[name] for name in returning))
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) "
+        f"VALUES {', '.join([one] * rows)} "  # in order: of equal keys the first is the one stored
+        f"ON CONFLICT ({quote(key)}) DO NOTHING RETURNING {', '.join(quote(name) for name in returning)}"
     )
-
-
-_POSTGRESQL = postgresql.base.PGDialect()  # type: ignore[no-untyped-call]  # spells names and types
 
 
 @cache
 def _postgresql_insert_new(
     table: Table, columns: tuple[str, ...], key: str, returning: tuple[str, ...]
-) -> tuple[str, frozenset[str]]:
+) -> str:
     quote = _POSTGRESQL.identifier_preparer.quote
     names = ", ".join(quote(name) for name in columns)
     arrays = ", ".join(f"%s::{table.c[name].type.compile(dialect=_POSTGRESQL)}[]" for name in columns)
-    sql = (
+    return (
         f"INSERT INTO {quote(table.name)} ({names}) "
         f"SELECT {names} FROM unnest({arrays}) WITH ORDINALITY AS given ({names}, position) "
         f"ORDER BY position "  # rows go in in order: of equal keys the first is the one stored
         f"ON CONFLICT ({quote(key)}) DO NOTHING RETURNING {', '.join(quote(name) for name in returning)}"
     )
-    return sql, frozenset(name for name in columns if isinstance(table.c[name].type, JSON))
 
 
 def _json_text(value: Any) -> str | None:

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select
+from sqlalchemy.engine import Dialect
 
 from tvox_journey.domain.events import CallEvent
 from tvox_journey.store import dialect
@@ -142,26 +143,53 @@ def append(conn: Connection, entry: LogEntry, *, call_id: str | None = None) -> 
     return int(conn.execute(_APPEND, row).scalar_one())
 
 
-def append_new(
-    conn: Connection, entries: Sequence[LogEntry], number_keys: Sequence[str | None] | None = None
-) -> list[int | None]:
-    """Append accepted events in one statement, each unless the same route and params were already accepted
-    (`number_keys`: each event's number key, instead of the entries' own).
+@dataclass(frozen=True, slots=True)
+class NewRow:
+    """An accepted event's log row, as the driver takes it (`new_row`), with its call and dedupe key."""
 
-    Returns each entry's sequence number, or None when it was not appended: an
-    earlier row, or an earlier entry of `entries`, has its route and params.
+    call_id: str
+    dedupe_key: str
+    values: tuple[Any, ...]  # of NEW_ROW_COLUMNS
+
+
+NEW_ROW_COLUMNS = (*log_row(LogEntry(datetime.min, "", "", "", (), LogOutcome.ACCEPTED, 200)), "dedupe_key")
+
+
+def new_row(sql_dialect: Dialect, entry: LogEntry, number_key: str | None) -> NewRow:
+    """The row `append_rows` inserts for an accepted event whose number has `number_key`.
+
+    Pure: the writer's callers make it before their requests wait for the writer, so that its work
+    (the dedupe key, the repair and encoding of the values) is not done while the database is held.
     """
-    if not entries:
-        return []
-    keys = [dedupe_key(entry.route, entry.params) for entry in entries]
-    rows = [log_row(entry) | {"dedupe_key": key} for entry, key in zip(entries, keys, strict=True)]
-    if number_keys is not None:
-        for row, number_key in zip(rows, number_keys, strict=True):
-            row["number_key"] = number_key
+    if entry.event is None:
+        raise ValueError("only an event has a new row")
+    key = dedupe_key(entry.route, entry.params)
+    row = log_row(entry) | {"number_key": number_key, "dedupe_key": key}
+    return NewRow(entry.event.call_id, key, dialect.driver_values(sql_dialect, event_log, row))
+
+
+def append_rows(conn: Connection, rows: Sequence[NewRow]) -> list[int | None]:
+    """Append accepted events in one statement, each unless the same route and params were already accepted.
+
+    Returns each row's sequence number, or None when it was not appended: an
+    earlier row, or an earlier one of `rows`, has its route and params.
+    """
     # Rows are inserted in order, so of equal entries the first is the one stored.
-    found = dialect.insert_new_rows(conn, event_log, rows, key="dedupe_key", returning=("dedupe_key", "seq"))
+    found = dialect.insert_new_rows(
+        conn,
+        event_log,
+        NEW_ROW_COLUMNS,
+        [row.values for row in rows],
+        key="dedupe_key",
+        returning=("dedupe_key", "seq"),
+    )
     inserted = {row.dedupe_key: int(row.seq) for row in found}
-    return [inserted.pop(key, None) for key in keys]
+    return [inserted.pop(row.dedupe_key, None) for row in rows]
+
+
+def append_new(conn: Connection, entries: Sequence[LogEntry]) -> list[int | None]:
+    """`append_rows` of these entries, with their own number keys."""
+    return append_rows(conn, [new_row(conn.dialect, entry, entry.number_key) for entry in entries])
 
 
 def events_for_calls(conn: Connection, call_ids: Collection[str]) -> dict[str, list[CallEvent]]:
