@@ -180,6 +180,21 @@ def test_prune_deletes_only_rejected_rows_older_than_the_cutoff_a_batch_at_a_tim
         assert _count(db, outcome) == 35
 
 
+def test_the_number_of_a_pruned_newest_row_is_never_handed_out_again(db: Database) -> None:
+    """An installation idle for longer than the retention prunes its newest rows: the next row is
+    numbered above them, since the live log followers have already passed their numbers."""
+    with db.write.begin() as conn:
+        kept = event_log.append(conn, refusal(at=T0 - timedelta(days=40), address="203.0.113.1"))
+        newest = [event_log.append(conn, refusal(at=T0 - timedelta(days=40))) for _ in range(3)]
+    with db.write.begin() as conn:
+        assert refused.prune(conn, T0 - timedelta(days=30), 2) == 2
+        assert refused.prune(conn, T0 - timedelta(days=30), 2) == 2
+        assert event_log.max_seq(conn) == 0
+    with db.write.begin() as conn:
+        after = event_log.append(conn, refusal(at=T0))
+    assert after > max(kept, *newest)
+
+
 def test_several_processes_pruning_at_once_delete_every_old_row_once_without_errors(db: Database) -> None:
     _log_of_every_outcome(db, 100, T0 - timedelta(days=40))
     barrier = threading.Barrier(3)

@@ -64,6 +64,9 @@ event_log = Table(
     Column("number_key", String(64), nullable=True),  # the event's number, normalized: the number filter
     Column("replay_of", BigInteger, nullable=True),  # the row this one replays (replay.py); never a FK
     Column("request_id", String(64), nullable=True),  # the X-Request-ID it was answered with (web/guard)
+    # A number is never handed out twice, even once the newest rows are deleted (migration 0013):
+    # the live log followers pass each number once.
+    sqlite_autoincrement=True,
 )
 # The log's filters (store/log_query.py): each one an index in the log's order, newest first by
 # receipt time then sequence number, so that a page of any one filter is a short index range.
