@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event
+from sqlalchemy import delete, event, insert
 
+from tvox_journey.domain.fold import fold
 from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.contract import find_tutorial_route
 from tvox_journey.services import recording
@@ -18,6 +19,7 @@ from tvox_journey.store import codec, event_log, interactions
 from tvox_journey.store.engine import Database, make_database
 from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.migrate import upgrade
+from tvox_journey.store.schema import interactions as interactions_table
 from tvox_journey.traffic.entries import tutorial_entry
 from tvox_journey.traffic.expected import expected_journeys
 
@@ -149,3 +151,21 @@ def test_a_new_row_through_the_driver_is_stored_as_sqlalchemy_stores_it(db: Data
     driver.pop("seq"), reference.pop("seq")
     assert driver == reference
     assert "\x00" not in str(driver["params"]) and "caff" in str(driver["params"])
+
+
+def test_an_interaction_through_the_driver_is_stored_as_sqlalchemy_stores_it(db: Database) -> None:
+    """The refold's upsert goes to the driver as values made ready by `dialect.driver_values`: every
+    column reads back as the same row inserted through SQLAlchemy does (times, JSON, flags)."""
+    requests = tutorial_calls(NOW)[0].requests
+    events = [e.event for e in map(entry, requests) if e.event is not None]
+    folded = fold(events)
+    assert folded is not None
+    stored = interactions.StoredInteraction(folded, "+390452224600", False, 7, cleared=False)
+    query = f"SELECT * FROM interactions WHERE call_id = '{folded.call_id}'"
+    with db.write.begin() as conn:
+        interactions.upsert_many(conn, [stored])
+        through_driver = [tuple(row) for row in conn.exec_driver_sql(query)]
+        conn.execute(delete(interactions_table))
+        conn.execute(insert(interactions_table), interactions.interaction_row(stored))
+        through_sqlalchemy = [tuple(row) for row in conn.exec_driver_sql(query)]
+    assert len(through_driver) == 1 and through_driver == through_sqlalchemy

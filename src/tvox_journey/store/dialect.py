@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    ClauseElement,
     ColumnElement,
     Connection,
     Integer,
@@ -42,8 +43,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
 
 InsertFactory = Callable[[Table], postgresql.Insert | sqlite.Insert]
 
@@ -129,8 +132,39 @@ def insert_new_rows(
     return list(conn.exec_driver_sql(sql, tuple(list(values) for values in zip(*rows, strict=True))))
 
 
+def execute_many(
+    conn: Connection, statement: ClauseElement, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Run `statement` (an INSERT of `columns`, whose own parameters follow) once a row, each row the
+    `driver_values` of `columns`: through the driver, its SQL compiled once for each dialect."""
+    sql, own = _compiled(_postgresql(conn), statement, tuple(columns))
+    conn.exec_driver_sql(sql, [(*row, *own) for row in rows])
+
+
+@cache
+def _compiled(
+    postgresql_: bool, statement: ClauseElement, columns: tuple[str, ...]
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement's SQL with positional parameters, and the driver values of its own parameters."""
+    sql_dialect = _POSITIONAL_POSTGRESQL if postgresql_ else _SQLITE
+    compiled = statement.compile(dialect=sql_dialect, column_keys=list(columns))
+    if not isinstance(compiled, SQLCompiler):
+        raise TypeError(f"not a SQL statement: {statement!r}")
+    names = tuple(compiled.positiontup or ())
+    if names[: len(columns)] != columns:
+        raise ValueError(f"the statement's first parameters are {names[: len(columns)]}, not {columns}")
+    own: list[Any] = []
+    for name in names[len(columns) :]:
+        bind = compiled.binds[name]
+        process = bind.type.dialect_impl(sql_dialect).bind_processor(sql_dialect)
+        own.append(bind.value if process is None else process(bind.value))
+    return compiled.string, tuple(own)
+
+
 _SQLITE = SQLiteDialect_pysqlite()  # the engines' own: their types' processors, their quoting
 _POSTGRESQL = postgresql.base.PGDialect()  # type: ignore[no-untyped-call]
+# psycopg's own %s placeholders, for SQL compiled with positional parameters
+_POSITIONAL_POSTGRESQL = PGDialect_psycopg(paramstyle="format")  # type: ignore[no-untyped-call]
 
 
 @cache

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Executable, and_, func, or_, select, update
+from sqlalchemy import ClauseElement, ColumnElement, Connection, and_, func, or_, select, update
 
 from tvox_journey.domain.events import Instant
 from tvox_journey.domain.interaction import Interaction, Kind, Outcome
@@ -70,7 +70,7 @@ def _event_count(data: Any) -> ColumnElement[int]:
 
 
 @cache
-def _upsert_statement(dialect_insert: dialect.InsertFactory) -> Executable:
+def _upsert_statement(dialect_insert: dialect.InsertFactory) -> ClauseElement:
     """Insert-or-update by call id, built once per dialect; the values come at execution.
 
     A row is never replaced by a fold of fewer events than it was made of: the log only grows, but for
@@ -134,10 +134,16 @@ def upsert_many(conn: Connection, rows: Sequence[StoredInteraction]) -> None:
 
     The `cleared` flag of `rows` is not written: new rows start visible.
     """
-    if rows:
-        conn.execute(
-            _upsert_statement(dialect.on_conflict_insert(conn)), [interaction_row(row) for row in rows]
-        )
+    if not rows:
+        return
+    values = [interaction_row(row) for row in rows]
+    columns = tuple(values[0])
+    dialect.execute_many(
+        conn,
+        _upsert_statement(dialect.on_conflict_insert(conn)),
+        columns,
+        (dialect.driver_values(conn.dialect, interactions, row) for row in values),
+    )
 
 
 def _stored(row: object) -> StoredInteraction:
