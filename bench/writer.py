@@ -55,8 +55,8 @@ def run(
         for warm in batches[:WARMUP_BATCHES]:
             with db.write.begin() as conn:
                 record_many(conn, warm, POLICY)
-        measured = [] if skip else batches[WARMUP_BATCHES:]
-        events = sum(map(len, measured)) or 1
+        measured = batches[WARMUP_BATCHES:]
+        events = sum(map(len, measured))
         if staged:
             prepared = [[stage(entry, POLICY, db.write.dialect) for entry in jobs] for jobs in measured]
 
@@ -68,7 +68,7 @@ def run(
                 record_many(conn, measured[i], POLICY)
 
         started, cpu = time.perf_counter(), time.process_time()
-        for i in range(len(measured)):
+        for i in range(0 if skip else len(measured)):  # everything else, for an instruction count
             with db.write.begin() as conn:
                 write(conn, i)
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
