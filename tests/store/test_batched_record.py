@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from tvox_journey.domain.numbers import NumberPolicy
 from tvox_journey.ingest.contract import find_tutorial_route
 from tvox_journey.services import recording
 from tvox_journey.sim import Request, delivery_order, random_calls, tutorial_calls
-from tvox_journey.store import codec, event_log, interactions
+from tvox_journey.store import codec, dialect, event_log, interactions
 from tvox_journey.store.engine import Database, make_database
 from tvox_journey.store.event_log import LogEntry, LogOutcome
 from tvox_journey.store.migrate import upgrade
@@ -169,3 +170,17 @@ def test_an_interaction_through_the_driver_is_stored_as_sqlalchemy_stores_it(db:
         conn.execute(insert(interactions_table), interactions.interaction_row(stored))
         through_sqlalchemy = [tuple(row) for row in conn.exec_driver_sql(query)]
     assert len(through_driver) == 1 and through_driver == through_sqlalchemy
+
+
+def test_more_new_log_rows_than_one_sqlite_statement_takes_are_all_appended_in_order(db: Database) -> None:
+    """SQLite takes 32,766 parameters a statement by default (Debian's build more): 1,800 rows of 20
+    columns go in two statements, under that default set on the connection."""
+    ring = entry(tutorial_calls(NOW)[0].requests[0])
+    entries = [replace(ring, params=[*ring.params, ("n", str(i))]) for i in range(1800)]
+    with db.write.begin() as conn:
+        raw = conn.connection.dbapi_connection
+        if isinstance(raw, sqlite3.Connection):
+            raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, dialect.SQLITE_MAX_VARIABLES)
+        seqs = event_log.append_new(conn, [*entries, entries[0]])
+    stored = [seq for seq in seqs[:-1] if seq is not None]
+    assert len(stored) == 1800 and stored == sorted(stored) and seqs[-1] is None

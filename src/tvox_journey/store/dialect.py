@@ -121,13 +121,19 @@ def insert_new_rows(
     One statement, sent through the driver with its SQL built once: on PostgreSQL one array a column
     (`unnest`), whatever the number of rows (psycopg converts a statement of more than 50 parameters
     again at every execution and never prepares it; a multi-row VALUES of eight log rows has 152); on
-    SQLite a multi-row VALUES, one text for each number of rows.
+    SQLite a multi-row VALUES, one text for each number of rows (and one statement for each
+    `SQLITE_MAX_VARIABLES` values).
     """
     if not rows:
         return []
     if not _postgresql(conn):
-        sql = _sqlite_insert_new(table, tuple(columns), len(rows), key, tuple(returning))
-        return list(conn.exec_driver_sql(sql, tuple(value for row in rows for value in row)))
+        found: list[Row[Any]] = []
+        per_statement = max(1, SQLITE_MAX_VARIABLES // len(columns))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            sql = _sqlite_insert_new(table, tuple(columns), len(chunk), key, tuple(returning))
+            found.extend(conn.exec_driver_sql(sql, tuple(value for row in chunk for value in row)))
+        return found
     sql = _postgresql_insert_new(table, tuple(columns), key, tuple(returning))
     return list(conn.exec_driver_sql(sql, tuple(list(values) for values in zip(*rows, strict=True))))
 
@@ -161,6 +167,7 @@ def _compiled(
     return compiled.string, tuple(own)
 
 
+SQLITE_MAX_VARIABLES = 32766  # SQLite's limit on the parameters of one statement (since 3.32)
 _SQLITE = SQLiteDialect_pysqlite()  # the engines' own: their types' processors, their quoting
 _POSTGRESQL = postgresql.base.PGDialect()  # type: ignore[no-untyped-call]
 # psycopg's own %s placeholders, for SQL compiled with positional parameters
