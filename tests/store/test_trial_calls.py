@@ -59,12 +59,7 @@ def test_a_hidden_test_call_stays_hidden_when_its_events_fold_into_it_and_is_the
         assert [s.interaction.call_id for s in live] == [REAL_CALL]
         assert interaction_store.unknown_numbers(conn) == live
     with db.write.begin() as conn:
-        assert (
-            trial_calls.remove_rows(
-                conn, trial_calls.trial_rows(conn, [TEST_CALL, REAL_CALL], after_seq=start)
-            )
-            == 2
-        )
+        assert trial_calls.remove_calls(conn, [TEST_CALL, REAL_CALL], after_seq=start) == 2
     with db.read.connect() as conn:
         assert interaction_store.get(conn, TEST_CALL) is None
         assert interaction_store.get(conn, REAL_CALL) is not None

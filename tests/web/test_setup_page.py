@@ -220,7 +220,7 @@ def test_the_test_call_goes_through_the_configured_routes_with_the_credentials_a
     done = dict(rows[1].params)
     assert done["folded"] == "yes" and done["removed"] == "6" and done["call_id"].endswith(TRIAL_CALL_SUFFIX)
     # The closing action is numbered after the six rows it removed, not with a number of theirs again
-    # (SQLite hands out a deleted newest row's number again): a live page past them still gets it.
+    # (the log's numbers are never reused, migration 0013): a live page past them still gets it.
     assert rows[1].seq > rows[0].seq + 6
 
 

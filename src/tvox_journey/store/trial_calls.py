@@ -10,7 +10,6 @@ append-only log, but only rows of test calls: ids that are not a test call's are
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, delete, select, update
 
@@ -39,25 +38,13 @@ def _carries(params: object, call_ids: set[str]) -> bool:
     return any(isinstance(p, list | tuple) and len(p) == 2 and p[1] in call_ids for p in params)
 
 
-@dataclass(frozen=True)
-class TrialRows:
-    """The event log rows of some test calls (`trial_rows`), to delete with `remove_rows`."""
-
-    call_ids: tuple[str, ...]
-    with_ids: tuple[int, ...]  # the rows with their ids
-    refused: tuple[int, ...]  # refused rows that carry one of the ids in their parameters
-
-    @property
-    def count(self) -> int:
-        return len(self.with_ids) + len(self.refused)
-
-
-def trial_rows(conn: Connection, call_ids: Sequence[str], *, after_seq: int) -> TrialRows:
-    """The event log rows of test calls: the rows with their ids, and the refused rows after `after_seq`
-    that stand for one request (not a counted flood) and carry one of the ids in their parameters."""
-    ids = sorted({c for c in call_ids if is_trial_call(c)})
+def remove_calls(conn: Connection, call_ids: Sequence[str], *, after_seq: int) -> int:
+    """Delete the interactions of test calls and their event log rows: the rows with their ids, and the
+    refused rows after `after_seq` that stand for one request (not a counted flood) and carry one of the
+    ids in their parameters. Returns how many log rows were deleted."""
+    ids = {c for c in call_ids if is_trial_call(c)}
     if not ids:
-        return TrialRows((), (), ())
+        return 0
     log = event_log.c
     refused = conn.execute(
         select(log.seq, log.params)
@@ -70,27 +57,13 @@ def trial_rows(conn: Connection, call_ids: Sequence[str], *, after_seq: int) -> 
         .order_by(log.seq)
         .limit(MAX_REFUSED_ROWS)
     )
-    carrying = tuple(row.seq for row in refused if _carries(row.params, set(ids)))
-    with_ids = tuple(conn.execute(select(log.seq).where(log.call_id.in_(ids))).scalars())
-    return TrialRows(tuple(ids), with_ids, carrying)
-
-
-def remove_rows(conn: Connection, rows: TrialRows) -> int:
-    """Delete the interactions of these test calls and their event log rows; returns how many rows.
-
-    Write what records the removal first: on SQLite a deleted newest row's sequence number would be
-    handed out again, and whoever followed the log past it would never see the row that reuses it."""
-    if not rows.call_ids:
-        return 0
-    log = event_log.c
-    deleted = 0
-    if rows.with_ids:
-        chosen = and_(log.seq.in_(rows.with_ids), log.call_id.in_(rows.call_ids))
-        deleted += conn.execute(delete(event_log).where(chosen)).rowcount
-    if rows.refused:
-        chosen = and_(log.seq.in_(rows.refused), log.call_id.is_(None))
-        deleted += conn.execute(delete(event_log).where(chosen)).rowcount
-    conn.execute(delete(interactions).where(interactions.c.call_id.in_(rows.call_ids)))
+    seqs = [row.seq for row in refused if _carries(row.params, ids)]
+    deleted = conn.execute(delete(event_log).where(log.call_id.in_(sorted(ids)))).rowcount
+    if seqs:
+        deleted += conn.execute(
+            delete(event_log).where(and_(log.seq.in_(seqs), log.call_id.is_(None)))
+        ).rowcount
+    conn.execute(delete(interactions).where(interactions.c.call_id.in_(sorted(ids))))
     return int(deleted)
 
 

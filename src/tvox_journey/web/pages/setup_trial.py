@@ -259,15 +259,13 @@ async def _finish(resources: Resources, run: TrialRun) -> None:
     now = resources.now()
 
     def write(conn: Connection) -> tuple[int, int]:
-        rows = trial_calls.trial_rows(conn, [run.call_id], after_seq=run.run)
+        removed = trial_calls.remove_calls(conn, [run.call_id], after_seq=run.run)
         details = [("run", str(run.run)), ("call_id", run.call_id)]
         details += [("step", step.written()) for step in run.steps]
-        details += [("folded", "yes" if run.folded else "no"), ("removed", str(rows.count))]
+        details += [("folded", "yes" if run.folded else "no"), ("removed", str(removed))]
         if run.error:
             details.append(("error", run.error))
-        # The closing action first, above the rows removed (trial_calls.remove_rows says why).
-        seq = recording.record_action(conn, actor=None, action=DONE, details=details, now=now)
-        return trial_calls.remove_rows(conn, rows), seq
+        return removed, recording.record_action(conn, actor=None, action=DONE, details=details, now=now)
 
     try:
         run.removed, seq = await resources.writer.run(write)
