@@ -22,7 +22,6 @@ order, and has nothing to listen to.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -47,6 +46,8 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from tvox_journey.store import json_text
 
 InsertFactory = Callable[[Table], postgresql.Insert | sqlite.Insert]
 
@@ -202,9 +203,12 @@ def _postgresql_insert_new(
     )
 
 
+_JSON = json_text.encoder()  # json.dumps, SQLAlchemy's default serializer
+
+
 def _json_text(value: Any) -> str | None:
     """A JSON column's value as SQLAlchemy writes it (None is SQL NULL)."""
-    return None if value is None else json.dumps(value)
+    return None if value is None else _JSON(value)
 
 
 def lock_keys(conn: Connection, keys: Iterable[int]) -> None:

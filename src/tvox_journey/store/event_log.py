@@ -9,7 +9,6 @@ store/prune.py (the retention of the requests of calls) and store/erasure.py
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +19,7 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select
 from sqlalchemy.engine import Dialect
 
 from tvox_journey.domain.events import CallEvent
-from tvox_journey.store import dialect
+from tvox_journey.store import dialect, json_text
 from tvox_journey.store.codec import event_from_json, event_to_json
 from tvox_journey.store.schema import event_log
 
@@ -63,11 +62,12 @@ class LogEntry:
 
 def dedupe_key(route: str, params: Sequence[tuple[str, str]]) -> str:
     """Same route and same parameters (in any order) give the same key."""
-    canonical = json.dumps([route, sorted(params)], separators=(",", ":"), ensure_ascii=False)
+    canonical = _CANONICAL([route, sorted(params)])
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-_CHECK = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+_CANONICAL = json_text.encoder(separators=(",", ":"), ensure_ascii=False)
+_CHECK = json_text.encoder(ensure_ascii=False)
 
 
 def storable(value: Any) -> Any:
