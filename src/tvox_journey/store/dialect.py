@@ -37,11 +37,16 @@ from sqlalchemy import (
     Integer,
     Row,
     Table,
+    Text,
+    any_,
+    bindparam,
     cast,
     func,
+    select,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect
@@ -146,6 +151,29 @@ def execute_many(
     `driver_values` of `columns`: through the driver, its SQL compiled once for each dialect."""
     sql, own = _compiled(_postgresql(conn), statement, tuple(columns))
     conn.exec_driver_sql(sql, [(*row, *own) for row in rows])
+
+
+def select_rows(
+    conn: Connection, statement: ClauseElement, names: Sequence[str], values: Sequence[Any]
+) -> list[Row[Any]]:
+    """Run a SELECT whose first parameters are `names`, given as driver values: through the driver,
+    its SQL compiled once for each dialect. JSON columns come back as the driver gives them (text on
+    SQLite, decoded on PostgreSQL)."""
+    sql, own = _compiled(_postgresql(conn), statement, tuple(names))
+    return list(conn.exec_driver_sql(sql, (*values, *own)))
+
+
+def in_list(column: ColumnElement[Any], name: str, postgresql_: bool) -> ColumnElement[bool]:
+    """`column IN` the list given as one parameter `name` (its value: `list_value`), so that the statement
+    is the same for any number of values: PostgreSQL's `= ANY(array)`, SQLite's `json_each` of its text."""
+    if postgresql_:
+        return column == any_(bindparam(name, type_=ARRAY(Text)))
+    return column.in_(select(func.json_each(bindparam(name)).table_valued("value").c.value))
+
+
+def list_value(conn: Connection, values: Sequence[str]) -> Any:
+    """The driver value of an `in_list` parameter."""
+    return list(values) if _postgresql(conn) else _JSON(list(values))
 
 
 @cache

@@ -9,13 +9,14 @@ store/prune.py (the retention of the requests of calls) and store/erasure.py
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select
+from sqlalchemy import Connection, and_, func, insert, or_, select
 from sqlalchemy.engine import Dialect
 
 from tvox_journey.domain.events import CallEvent
@@ -125,13 +126,17 @@ _REPLAYED = (
     .where(_replays.c.replay_of == event_log.c.seq, _replays.c.outcome != LogOutcome.REJECTED)
     .exists()
 )
-_EVENTS_FOR_CALLS = select(event_log.c.call_id, event_log.c.event).where(
-    event_log.c.call_id.in_(bindparam("call_ids", expanding=True)),
-    or_(
-        event_log.c.outcome == LogOutcome.ACCEPTED,
-        and_(event_log.c.outcome == LogOutcome.UNRECOGNIZED, ~_REPLAYED),
-    ),
+_FOLDED = or_(
+    event_log.c.outcome == LogOutcome.ACCEPTED,
+    and_(event_log.c.outcome == LogOutcome.UNRECOGNIZED, ~_REPLAYED),
 )
+# By dialect (is it PostgreSQL): one statement, run through the driver, for any number of calls.
+_EVENTS_FOR_CALLS = {
+    postgresql: select(event_log.c.call_id, event_log.c.event).where(
+        dialect.in_list(event_log.c.call_id, "call_ids", postgresql), _FOLDED
+    )
+    for postgresql in (False, True)
+}
 
 
 def append(conn: Connection, entry: LogEntry, *, call_id: str | None = None) -> int:
@@ -196,9 +201,12 @@ def events_for_calls(conn: Connection, call_ids: Collection[str]) -> dict[str, l
     """Every folded event of each call id (accepted, and unrecognized unless replayed), in no order."""
     found: dict[str, list[CallEvent]] = {call_id: [] for call_id in call_ids}
     if found:
-        for row in conn.execute(_EVENTS_FOR_CALLS, {"call_ids": list(found)}):
+        statement = _EVENTS_FOR_CALLS[conn.dialect.name == "postgresql"]
+        ids = dialect.list_value(conn, list(found))
+        for row in dialect.select_rows(conn, statement, ["call_ids"], [ids]):
             if row.event is not None:
-                found.setdefault(row.call_id, []).append(event_from_json(row.event))
+                data = row.event if isinstance(row.event, dict) else json.loads(row.event)  # psycopg decodes
+                found.setdefault(row.call_id, []).append(event_from_json(data))
     return found
 
 
