@@ -162,19 +162,26 @@ class BatchWriter:
         Raises:
             StoreUnavailable: the database did not commit in time (the job is marked abandoned).
         """
+        timer = job.loop.call_later(self.wait_timeout, self._expire, job)
         try:
-            return await asyncio.wait_for(asyncio.shield(job.future), self.wait_timeout)
-        except TimeoutError:
-            with self._lock:
-                job.abandoned = True
-                started = job.started
-            if started:
-                fate = "it may still commit"
-            else:
-                fate = "it will be logged as answered 503" if isinstance(job, _Record) else "it will not run"
-            raise StoreUnavailable(
-                f"the database did not commit within {self.wait_timeout:g} s; {fate}"
-            ) from None
+            return await job.future
+        finally:
+            timer.cancel()
+
+    def _expire(self, job: _Job[Any]) -> None:
+        """Answer a job still waiting at its deadline with StoreUnavailable, and mark it abandoned."""
+        if job.future.done():
+            return
+        with self._lock:
+            job.abandoned = True
+            started = job.started
+        if started:
+            fate = "it may still commit"
+        else:
+            fate = "it will be logged as answered 503" if isinstance(job, _Record) else "it will not run"
+        job.future.set_exception(
+            StoreUnavailable(f"the database did not commit within {self.wait_timeout:g} s; {fate}")
+        )
 
     def _take_batch(self, first: _AnyJob) -> tuple[list[_AnyJob], bool]:
         batch = [first]
