@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, event, insert
+import psycopg
+from sqlalchemy import delete, insert
 
 from tvox_journey.domain.fold import fold
 from tvox_journey.domain.numbers import NumberPolicy
@@ -97,17 +98,23 @@ def test_a_batch_of_log_rows_goes_to_postgresql_in_one_statement_of_one_array_a_
     database = make_database(postgres_url)
     inserts: list[int] = []
 
-    def count(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
-        if statement.startswith("INSERT INTO event_log"):
-            inserts.append(len(parameters))
+    class Counting(psycopg.Cursor[Any]):  # what reaches the driver, whichever way it was sent
+        def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+            if str(query).startswith("INSERT INTO event_log"):
+                inserts.append(len(params))
+            return super().execute(query, params, **options)
 
     calls = random_calls(random.Random(5), 4, NOW, ["0452224600", "3331234567"], ["a1"], ["s1"])
     entries = [entry(r) for r in delivery_order(calls, random.Random(6))][:9]
-    event.listen(database.write, "before_cursor_execute", count)
     try:
         with database.write.begin() as conn:
-            batched = recording.record_many(conn, [*entries, entries[0]], POLICY)
-        event.remove(database.write, "before_cursor_execute", count)
+            driver = conn.connection.dbapi_connection
+            assert isinstance(driver, psycopg.Connection)
+            driver.cursor_factory = Counting
+            try:
+                batched = recording.record_many(conn, [*entries, entries[0]], POLICY)
+            finally:
+                driver.cursor_factory = psycopg.Cursor
         with database.read.connect() as conn:
             stored = event_log.recent(conn, limit=20)
     finally:

@@ -188,7 +188,7 @@ def append_rows(conn: Connection, rows: Sequence[NewRow]) -> list[int | None]:
         key="dedupe_key",
         returning=("dedupe_key", "seq"),
     )
-    inserted = {row.dedupe_key: int(row.seq) for row in found}
+    inserted = {key: int(seq) for key, seq in found}
     return [inserted.pop(row.dedupe_key, None) for row in rows]
 
 
@@ -203,10 +203,10 @@ def events_for_calls(conn: Connection, call_ids: Collection[str]) -> dict[str, l
     if found:
         statement = _EVENTS_FOR_CALLS[conn.dialect.name == "postgresql"]
         ids = dialect.list_value(conn, list(found))
-        for row in dialect.select_rows(conn, statement, ["call_ids"], [ids]):
-            if row.event is not None:
-                data = row.event if isinstance(row.event, dict) else json.loads(row.event)  # psycopg decodes
-                found.setdefault(row.call_id, []).append(event_from_json(data))
+        for call_id, event in dialect.select_rows(conn, statement, ["call_ids"], [ids]):
+            if event is not None:
+                data = event if isinstance(event, dict) else json.loads(event)  # psycopg decodes it
+                found.setdefault(call_id, []).append(event_from_json(data))
     return found
 
 
