@@ -4,11 +4,11 @@
 off; after a warm-up, counting is switched on (`callgrind_control -i on`) for `--events` requests of
 the benchmark's traffic at `--concurrency`, then off, and the server is stopped. Each thread's count
 is divided by the requests answered: the event loop's (thread 1: HTTP, parsing, the webhook's checks,
-staging) and the others' (the writer's, the executor's reads). Counting is about 50 times slower than
-the server, so batches differ from a real run's, but the same code gives the same count to within
-about 0.5%: it tells two versions of the code apart where a run of `bench.ingest` on a shared machine
-cannot. Only user-space instructions are counted: system calls (the network, the WAL's writes and
-fsyncs) are not.
+staging) and the others' (the writer's, the executor's reads). Counting is about 50 times slower than the
+server, so batches differ from a real run's. The event loop's count repeats within about 1% (one run
+in eight came out 8% higher); the writer's follows its batches' size, which the timing decides, so
+compare writers with `bench.writer` at fixed batches. Only user-space instructions are counted:
+system calls (the network, the WAL's writes and fsyncs) are not.
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
 from bench.run import traffic
-from bench.servers import free_port
+from bench.servers import free_port, wait_until_answering
 from tvox_journey.store.migrate import upgrade
 from tvox_journey.traffic.clients import ClientKind, Target
 from tvox_journey.traffic.player import play, run
@@ -41,21 +40,6 @@ def _batches(base: str, bare: bool) -> tuple[float, float]:
     text = httpx.get(f"{base}/metrics", headers={"authorization": f"Bearer {TOKEN}"}, timeout=60).text
     found = dict(re.findall(r"^tvox_journey_writer_batch_size_(count|sum) (\S+)$", text, re.M))
     return float(found["count"]), float(found["sum"])
-
-
-def _started(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}; see {log}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=10).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the server did not answer within {STARTUP_SECONDS} s; see {log}")
-        time.sleep(0.5)
 
 
 def count(events: int, concurrency: int, bare: bool, workdir: Path) -> tuple[int, float, dict[int, int]]:
@@ -79,7 +63,7 @@ def count(events: int, concurrency: int, bare: bool, workdir: Path) -> tuple[int
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        _started(base, process, log)
+        wait_until_answering(base, process, log, STARTUP_SECONDS, request_timeout=10)
         target = Target(base, client=ClientKind.RAW)
         run(play(traffic(1, 200), target, concurrency=concurrency))
         before = _batches(base, bare)

@@ -52,24 +52,39 @@ class Server:
         return cpu_seconds(Path(f"/proc/{self.pid}/stat"))
 
 
+def wait_until_answering(
+    base: str,
+    process: subprocess.Popen[bytes],
+    log_path: Path,
+    seconds: float = 60,
+    request_timeout: float = 2,
+) -> None:
+    """Wait until the server at `base` answers /healthz.
+
+    Raises:
+        RuntimeError: the process exited, or did not answer within `seconds` (see its log).
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}; see {log_path}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=request_timeout).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server did not answer within {seconds:g} s; see {log_path}")
+        time.sleep(0.1)
+
+
 @contextmanager
 def _process(command: list[str], env: dict[str, str], log_path: Path, port: int) -> Iterator[Server]:
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"server exited with {process.returncode}; see {log_path}")
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not answer within 60 s; see {log_path}")
-                time.sleep(0.1)
+            wait_until_answering(base, process, log_path)
             yield Server(base, process.pid)
         finally:
             process.terminate()

@@ -8,7 +8,8 @@ for the writer: what is left is the writer thread's share.
 
 CPU time on a shared machine moves by a third from one run to the next; `--instructions` counts the
 instructions instead (valgrind's callgrind, about 100 times slower), once with the batches and once
-without, and prints the difference an event: the same code gives the same count to within 0.1%.
+without, and prints the difference an event: the same code gives the same count to within about 2%
+(0.1% within one evening).
 """
 
 from __future__ import annotations
