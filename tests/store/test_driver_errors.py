@@ -75,3 +75,21 @@ def _terminate_own_backend(database: Database, conn: Connection) -> None:
     with database.read.connect() as other:
         other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         other.commit()
+
+
+def test_a_connection_closed_under_a_batch_is_invalidated_and_answered_unavailable(db: Database) -> None:
+    raised: list[BaseException] = []  # what the statement raised, not the rollback after it
+    with pytest.raises(DBAPIError), db.write.begin() as conn:
+        driver = conn.connection.dbapi_connection
+        assert driver is not None
+        driver.close()
+        try:
+            dialect.select_rows(conn, select(text("1")).where(bindparam("n") == 1), ["n"], [1])
+        except BaseException as statement_error:
+            raised.append(statement_error)
+            raise
+    (error,) = raised
+    assert isinstance(error, DBAPIError) and error.connection_invalidated
+    assert is_unavailable(error)
+    with db.write.begin() as conn:
+        assert conn.execute(text("SELECT 1")).scalar_one() == 1

@@ -169,15 +169,15 @@ def _driver(conn: Connection, sql: str, parameters: Any, *, many: bool = False) 
     """Run SQL on the connection's own DBAPI cursor, in its transaction; returns the rows as tuples.
 
     SQLAlchemy's execution costs about 70,000 instructions a statement over the driver's own (its
-    events, the result's metadata), more than a batch's rows take in SQLite. The driver's errors are
-    raised as SQLAlchemy raises them (its `DBAPIError` subclasses, with the original as `orig`), and a
-    lost connection is invalidated as SQLAlchemy invalidates it, so `store/errors.is_unavailable`
-    and the pool see no difference.
+    events, the result's metadata). The driver's errors are raised as SQLAlchemy raises them (its
+    `DBAPIError` subclasses, with the original as `orig`), and a lost connection is invalidated as
+    SQLAlchemy invalidates it, so `store/errors.is_unavailable` and the pool see no difference.
     """
     dbapi_connection = conn.connection.dbapi_connection
     assert dbapi_connection is not None
-    cursor = dbapi_connection.cursor()
+    cursor = None
     try:
+        cursor = dbapi_connection.cursor()
         if many:
             cursor.executemany(sql, parameters)
             return []
@@ -199,7 +199,8 @@ def _driver(conn: Connection, sql: str, parameters: Any, *, many: bool = False) 
             conn.invalidate(error)
         raise wrapped from error
     finally:
-        cursor.close()
+        if cursor is not None:
+            cursor.close()
 
 
 def in_list(column: ColumnElement[Any], name: str, postgresql_: bool) -> ColumnElement[bool]:
