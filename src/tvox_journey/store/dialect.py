@@ -7,7 +7,7 @@ database they are on: they call these.
   UPDATE (both databases have them; SQLAlchemy spells them per dialect);
 - `insert_new_rows`: a multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING through the driver
   (one statement of arrays on PostgreSQL), of rows made ready by `driver_values`;
-- `execute_many`, `select_rows`, `in_list`: the writer's other statements through the driver, their
+- `execute_many`, `select_rows`, `select_in`: the writer's other statements through the driver, their
   SQL compiled once for each dialect (the driver's errors raised as SQLAlchemy raises them);
 - `lock_keys`: advisory locks that serialize the folds of the same calls
   across processes, to the end of the transaction;
@@ -24,6 +24,7 @@ order, and has nothing to listen to.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -204,16 +205,26 @@ def _driver(conn: Connection, sql: str, parameters: Any, *, many: bool = False) 
 
 
 def in_list(column: ColumnElement[Any], name: str, postgresql_: bool) -> ColumnElement[bool]:
-    """`column IN` the list given as one parameter `name` (its value: `list_value`), so that the statement
-    is the same for any number of values: PostgreSQL's `= ANY(array)`, SQLite's `json_each` of its text."""
+    """`column IN` the list given as one parameter `name` (see `select_in`), so that the statement is
+    the same for any number of values: PostgreSQL's `= ANY(array)`, SQLite's `json_each` of its text."""
     if postgresql_:
         return column == any_(bindparam(name, type_=ARRAY(Text)))
     return column.in_(select(func.json_each(bindparam(name)).table_valued("value").c.value))
 
 
-def list_value(conn: Connection, values: Sequence[str]) -> Any:
-    """The driver value of an `in_list` parameter."""
-    return list(values) if _postgresql(conn) else _JSON(list(values))
+def select_in(
+    conn: Connection, statement_for: Callable[[bool], ClauseElement], name: str, values: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """`select_rows` of the connection's dialect's statement (`statement_for(is it PostgreSQL)`), whose
+    first parameter `name` is an `in_list` of `values`."""
+    postgresql_ = _postgresql(conn)
+    listed = list(values) if postgresql_ else _JSON(list(values))
+    return select_rows(conn, statement_for(postgresql_), [name], [listed])
+
+
+def loaded_json(conn: Connection, value: Any) -> Any:
+    """A JSON column's value as `select_rows` returned it, decoded (psycopg decodes it; SQLite's is text)."""
+    return value if value is None or _postgresql(conn) else json.loads(value)
 
 
 @cache

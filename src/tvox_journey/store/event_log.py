@@ -9,14 +9,14 @@ store/prune.py (the retention of the requests of calls) and store/erasure.py
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select
+from sqlalchemy import Connection, Select, and_, func, insert, or_, select
 from sqlalchemy.engine import Dialect
 
 from tvox_journey.domain.events import CallEvent
@@ -130,13 +130,14 @@ _FOLDED = or_(
     event_log.c.outcome == LogOutcome.ACCEPTED,
     and_(event_log.c.outcome == LogOutcome.UNRECOGNIZED, ~_REPLAYED),
 )
-# By dialect (is it PostgreSQL): one statement, run through the driver, for any number of calls.
-_EVENTS_FOR_CALLS = {
-    postgresql: select(event_log.c.call_id, event_log.c.event).where(
+
+
+@cache
+def _events_for_calls(postgresql: bool) -> Select[tuple[str, Any]]:
+    """One statement for any number of calls, run through the driver (`dialect.select_in`)."""
+    return select(event_log.c.call_id, event_log.c.event).where(
         dialect.in_list(event_log.c.call_id, "call_ids", postgresql), _FOLDED
     )
-    for postgresql in (False, True)
-}
 
 
 def append(conn: Connection, entry: LogEntry, *, call_id: str | None = None) -> int:
@@ -201,12 +202,9 @@ def events_for_calls(conn: Connection, call_ids: Collection[str]) -> dict[str, l
     """Every folded event of each call id (accepted, and unrecognized unless replayed), in no order."""
     found: dict[str, list[CallEvent]] = {call_id: [] for call_id in call_ids}
     if found:
-        statement = _EVENTS_FOR_CALLS[conn.dialect.name == "postgresql"]
-        ids = dialect.list_value(conn, list(found))
-        for call_id, event in dialect.select_rows(conn, statement, ["call_ids"], [ids]):
+        for call_id, event in dialect.select_in(conn, _events_for_calls, "call_ids", list(found)):
             if event is not None:
-                data = event if isinstance(event, dict) else json.loads(event)  # psycopg decodes it
-                found.setdefault(call_id, []).append(event_from_json(data))
+                found.setdefault(call_id, []).append(event_from_json(dialect.loaded_json(conn, event)))
     return found
 
 
