@@ -24,7 +24,6 @@ order, and has nothing to listen to.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -220,11 +219,6 @@ def select_in(
     postgresql_ = _postgresql(conn)
     listed = list(values) if postgresql_ else _JSON(list(values))
     return select_rows(conn, statement_for(postgresql_), [name], [listed])
-
-
-def loaded_json(conn: Connection, value: Any) -> Any:
-    """A JSON column's value as `select_rows` returned it, decoded (psycopg decodes it; SQLite's is text)."""
-    return value if value is None or _postgresql(conn) else json.loads(value)
 
 
 @cache

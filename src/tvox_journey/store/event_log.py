@@ -9,14 +9,15 @@ store/prune.py (the retention of the requests of calls) and store/erasure.py
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, insert, or_, select
+from sqlalchemy import Connection, Select, Text, and_, cast, func, insert, or_, select
 from sqlalchemy.engine import Dialect
 
 from tvox_journey.domain.events import CallEvent
@@ -134,10 +135,31 @@ _FOLDED = or_(
 
 @cache
 def _events_for_calls(postgresql: bool) -> Select[tuple[str, Any]]:
-    """One statement for any number of calls, run through the driver (`dialect.select_in`)."""
-    return select(event_log.c.call_id, event_log.c.event).where(
+    """One statement for any number of calls, run through the driver (`dialect.select_in`); the events
+    come back as their stored text on both databases (`_decoded`)."""
+    event = cast(event_log.c.event, Text) if postgresql else event_log.c.event
+    return select(event_log.c.call_id, event).where(
         dialect.in_list(event_log.c.call_id, "call_ids", postgresql), _FOLDED
     )
+
+
+# A call's events are read back and decoded at each of its new events (the refold); the same stored
+# text always decodes to the same immutable event, so the last texts' events are kept. Long texts are
+# not: at most DECODED_EVENTS x DECODED_MAX_CHARS characters (and their events) are held.
+DECODED_EVENTS = 1024
+DECODED_MAX_CHARS = 2048
+
+
+@lru_cache(maxsize=DECODED_EVENTS)
+def _decoded_short(text: str) -> CallEvent:
+    return event_from_json(json.loads(text))
+
+
+def _decoded(text: str) -> CallEvent:
+    """The event a stored text holds."""
+    if len(text) > DECODED_MAX_CHARS:
+        return event_from_json(json.loads(text))
+    return _decoded_short(text)
 
 
 def append(conn: Connection, entry: LogEntry, *, call_id: str | None = None) -> int:
@@ -204,7 +226,7 @@ def events_for_calls(conn: Connection, call_ids: Collection[str]) -> dict[str, l
     if found:
         for call_id, event in dialect.select_in(conn, _events_for_calls, "call_ids", list(found)):
             if event is not None:
-                found.setdefault(call_id, []).append(event_from_json(dialect.loaded_json(conn, event)))
+                found.setdefault(call_id, []).append(_decoded(event))
     return found
 
 
