@@ -53,7 +53,9 @@ def test_events_read_back_are_the_stored_events_however_often_they_are_read(db: 
 
 def test_only_short_texts_are_kept_and_no_more_of_them_than_the_bound(db: Database) -> None:
     with db.write.begin() as conn:
-        recording.record(conn, entry("long", 0, Action.RING, "x" * event_log.DECODED_MAX_CHARS), NumberPolicy())
+        recording.record(
+            conn, entry("long", 0, Action.RING, "x" * event_log.DECODED_MAX_CHARS), NumberPolicy()
+        )
         recording.record(conn, entry("short", 0, Action.RING, "x"), NumberPolicy())
     event_log._decoded_short.cache_clear()
     with db.read.connect() as conn:

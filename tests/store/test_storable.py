@@ -1,5 +1,6 @@
 """`storable`: its one-pass check in C leaves clean values as they are and repairs every other one as
-the recursive repair does, whatever the nesting."""
+the recursive repair does, whatever the nesting; `stored_json`, a new row's JSON column text, is the
+text of the storable value."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tvox_journey.store.event_log import storable
+from tvox_journey.store.event_log import storable, stored_json
 
 texts = st.text(st.characters(codec=None, exclude_categories=()), max_size=8) | st.sampled_from(
-    ["\x00", "a\x00b", "\udcff", "\ud800x", "Città", "\\u0000", "plain"]
+    ["\x00", "a\x00b", "\udcff", "\ud800x", "Città", "\\u0000", "\\ud83d", "plain", "\U0001f600", "\ud7ff"]
 )
 values = st.recursive(
     st.none() | st.integers() | texts,
@@ -44,3 +45,8 @@ def test_a_nul_deep_in_the_parameters_is_replaced() -> None:
     stored = storable((("a", "b"), ("c", "x\x00y")))
     assert json.dumps(stored) == json.dumps([["a", "b"], ["c", "x\ufffdy"]])
     assert json.dumps(storable({"popups": [["k", "\udcff"]]})) == json.dumps({"popups": [["k", "?"]]})
+
+
+@given(values)
+def test_the_column_text_of_a_new_row_is_the_text_of_its_storable_value(value: Any) -> None:
+    assert stored_json(value) == json.dumps(storable(value))

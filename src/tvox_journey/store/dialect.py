@@ -84,13 +84,16 @@ def on_conflict_insert(conn: Connection) -> InsertFactory:
     return postgresql.insert if _postgresql(conn) else sqlite.insert
 
 
-def driver_values(dialect: Dialect, table: Table, row: Mapping[str, Any]) -> tuple[Any, ...]:
+def driver_values(
+    dialect: Dialect, table: Table, row: Mapping[str, Any], *, encoded: tuple[str, ...] = ()
+) -> tuple[Any, ...]:
     """A row's values, in its order, as `insert_new_rows` hands them to the driver: what SQLAlchemy's
-    own bind processing would send (JSON as its text, SQLite's times as its text).
+    own bind processing would send (JSON as its text, SQLite's times as its text). The JSON columns
+    named in `encoded` already hold their text (`json_column_text`).
 
     Pure and thread-safe: the writer's callers run it before their rows wait for the writer.
     """
-    processors = _processors(dialect.name == "postgresql", table, tuple(row))
+    processors = _processors(dialect.name == "postgresql", table, tuple(row), encoded)
     return tuple(
         value if process is None else process(value)
         for value, process in zip(row.values(), processors, strict=True)
@@ -99,12 +102,14 @@ def driver_values(dialect: Dialect, table: Table, row: Mapping[str, Any]) -> tup
 
 @cache
 def _processors(
-    postgresql_: bool, table: Table, columns: tuple[str, ...]
+    postgresql_: bool, table: Table, columns: tuple[str, ...], encoded: tuple[str, ...]
 ) -> tuple[Callable[[Any], Any] | None, ...]:
     processors: list[Callable[[Any], Any] | None] = []
     for name in columns:
         column_type = table.c[name].type
-        if isinstance(column_type, JSON):
+        if name in encoded:
+            processors.append(None)
+        elif isinstance(column_type, JSON):
             # SQLAlchemy's default serializer, on both dialects (store/engine.py sets none).
             processors.append(_json_text)
         elif postgresql_:
@@ -282,6 +287,12 @@ _JSON = json_text.encoder()  # json.dumps, SQLAlchemy's default serializer
 def _json_text(value: Any) -> str | None:
     """A JSON column's value as SQLAlchemy writes it (None is SQL NULL)."""
     return None if value is None else _JSON(value)
+
+
+def json_column_text(value: Any) -> str:
+    """The text SQLAlchemy writes to a JSON column for `value` (json.dumps: every character outside
+    ASCII escaped)."""
+    return _JSON(value)
 
 
 def lock_keys(conn: Connection, keys: Iterable[int]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -92,20 +92,40 @@ def storable(value: Any) -> Any:
     return value
 
 
-def log_row(entry: LogEntry) -> dict[str, Any]:
-    """The column values of an entry's row, but its sequence number and dedupe key (bulk loads use it too)."""
+def stored_json(value: Any) -> str:
+    """The JSON column text of `storable(value)`, from one encoding when nothing needs repair.
+
+    The text escapes every character outside ASCII, so a NUL or a surrogate (paired or not) shows as a
+    `\\u0000` or `\\ud...` escape; only then is the value repaired and encoded again (a backslash in
+    the data may also send it there, which costs time, not correctness).
+    """
+    text = dialect.json_column_text(value)
+    if "\\u0000" in text or "\\ud" in text:
+        return dialect.json_column_text(storable(value))
+    return text
+
+
+JSON_COLUMNS = ("params", "event")
+
+
+def log_row(entry: LogEntry, json_value: Callable[[Any], Any] = storable) -> dict[str, Any]:
+    """The column values of an entry's row, but its sequence number and dedupe key (bulk loads use it too).
+
+    `json_value` makes the values of the JSON columns (`JSON_COLUMNS`): storable values by default, or
+    `stored_json`'s text.
+    """
     return {
         "received_at": entry.received_at,
         "method": storable(entry.method),
         "path": storable(entry.path),
         "route": storable(entry.route),
-        "params": storable(entry.params),
+        "params": json_value(entry.params),
         "remote_addr": storable(entry.remote_addr),
         "outcome": entry.outcome,
         "status_code": entry.status_code,
         "reason": storable(entry.reason),
         "call_id": storable(entry.event.call_id) if entry.event else None,
-        "event": storable(event_to_json(entry.event)) if entry.event else None,
+        "event": json_value(event_to_json(entry.event)) if entry.event else None,
         "body": entry.body,
         "actor": storable(entry.actor),
         "request_bytes": None if entry.request_bytes is None else min(entry.request_bytes, MAX_REQUEST_BYTES),
@@ -192,8 +212,10 @@ def new_row(sql_dialect: Dialect, entry: LogEntry, number_key: str | None) -> Ne
     if entry.event is None:
         raise ValueError("only an event has a new row")
     key = dedupe_key(entry.route, entry.params)
-    row = log_row(entry) | {"number_key": number_key, "dedupe_key": key}
-    return NewRow(entry.event.call_id, key, dialect.driver_values(sql_dialect, event_log, row))
+    row = log_row(entry, stored_json) | {"number_key": number_key, "dedupe_key": key}
+    return NewRow(
+        entry.event.call_id, key, dialect.driver_values(sql_dialect, event_log, row, encoded=JSON_COLUMNS)
+    )
 
 
 def append_rows(conn: Connection, rows: Sequence[NewRow]) -> list[int | None]:
