@@ -170,6 +170,11 @@ def select_rows(
     return _driver(conn, sql, (*values, *own))
 
 
+def execute_plain(conn: Connection, sql: str) -> None:
+    """Run a statement without parameters (`BEGIN IMMEDIATE`) on the connection's DBAPI cursor (`_driver`)."""
+    _driver(conn, sql, ())
+
+
 def _driver(conn: Connection, sql: str, parameters: Any, *, many: bool = False) -> list[tuple[Any, ...]]:
     """Run SQL on the connection's own DBAPI cursor, in its transaction; returns the rows as tuples.
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from tvox_journey.store.dialect import execute_plain
 from tvox_journey.store.probe import Probe
 
 
@@ -73,7 +74,9 @@ def _sqlite_engine(url: str, *, immediate: bool, synchronous: str, busy: float) 
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # On the DBAPI cursor, its errors raised as SQLAlchemy raises them (a sixth of an empty
+        # transaction's cost through SQLAlchemy's own execution).
+        execute_plain(connection, "BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
