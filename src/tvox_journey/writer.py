@@ -17,6 +17,11 @@ already running may still commit (the client was told 503, which promises
 nothing either way, and TVox redelivering it is a duplicate). The thread
 survives anything a job or a closed event loop does, and `health()` says
 whether it is alive and draining.
+
+The thread keeps its connection from one batch to the next while they keep coming, and gives it back
+to the pool after `hold_seconds` without a job (so the pool checks it before its next use). A kept
+connection that the database closed meanwhile fails at the transaction's first statement, before any
+job ran: the batch then runs once more on a new connection.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from dataclasses import KW_ONLY, dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from tvox_journey import metrics
 from tvox_journey.domain.numbers import NumberPolicy
@@ -95,6 +101,8 @@ class BatchWriter:
     queue_max: int = 10000
     # The first statement of every transaction; told whether the batch only records webhook deliveries.
     on_begin: Callable[[Connection, bool], None] | None = None
+    hold_seconds: float = 1.0  # idle time after which the connection goes back to the pool
+    _held: Connection | None = None  # the thread's connection between batches
     _queue: queue.SimpleQueue[_AnyJob | None] = field(default_factory=queue.SimpleQueue)
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -197,13 +205,48 @@ class BatchWriter:
             batch.append(job)
         return batch, stop
 
-    def _begin(self, conn: Connection, jobs: Sequence[_AnyJob]) -> None:
-        if self.on_begin is not None:
-            self.on_begin(conn, all(isinstance(job, _Record) for job in jobs))
+    def _transaction(self, jobs: Sequence[_AnyJob]) -> None:
+        """Run the jobs in one transaction, on the kept connection (see the module docstring)."""
+        held = self._held is not None
+        conn = self._held = self._held or self.engine.connect()
+        begun = False
+        try:
+            with conn.begin():
+                if self.on_begin is not None:
+                    self.on_begin(conn, all(isinstance(job, _Record) for job in jobs))
+                begun = True
+                _run_jobs(conn, jobs)
+        except BaseException as error:
+            self._release()
+            gone = isinstance(error, DBAPIError) and error.connection_invalidated
+            if not (held and gone and not begun):
+                raise
+            self._transaction(jobs)  # nothing ran; on a new connection, once (it is not held)
+
+    def _release(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            held.close()
+
+    def _next(self) -> _AnyJob | None:
+        """The next job, waiting for it as long as it takes; the connection goes back to the pool
+        after `hold_seconds` without one."""
+        if self._held is not None:
+            try:
+                return self._queue.get(timeout=self.hold_seconds)
+            except queue.Empty:
+                self._release()
+        return self._queue.get()
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self._release()
+
+    def _serve(self) -> None:
         while True:
-            first = self._queue.get()
+            first = self._next()
             if first is None:
                 return
             batch, stop = self._take_batch(first)
@@ -250,9 +293,7 @@ class BatchWriter:
         if not batch:
             return
         try:
-            with self.engine.begin() as conn:
-                self._begin(conn, batch)
-                _run_jobs(conn, batch)
+            self._transaction(batch)
             _committed(batch)
             metrics.WRITER_BATCH.observe(len(batch))
             return
@@ -263,9 +304,7 @@ class BatchWriter:
             log.warning("batch of %d writes failed; retrying one by one", len(batch), exc_info=True)
         for i, job in enumerate(batch):
             try:
-                with self.engine.begin() as conn:
-                    self._begin(conn, [job])
-                    _run_jobs(conn, [job])
+                self._transaction([job])
                 job.error = None
                 _committed([job])
             except BaseException as error:
