@@ -6,13 +6,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from tvox_journey.traffic.clients import wait_until_up
 
 
 def free_port() -> int:
@@ -55,27 +54,25 @@ class Server:
 def wait_until_answering(
     base: str,
     process: subprocess.Popen[bytes],
-    log_path: Path,
+    log_path: Path | None = None,
     seconds: float = 60,
     request_timeout: float = 2,
 ) -> None:
-    """Wait until the server at `base` answers /healthz.
+    """Wait until the server at `base`, run by `process`, answers /healthz (`traffic.clients.wait_until_up`).
 
     Raises:
         RuntimeError: the process exited, or did not answer within `seconds` (see its log).
     """
-    deadline = time.monotonic() + seconds
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}; see {log_path}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=request_timeout).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"server did not answer within {seconds:g} s; see {log_path}")
-        time.sleep(0.1)
+
+    def exited() -> bool:
+        return process.poll() is not None
+
+    if wait_until_up(base, timeout=seconds, request_timeout=request_timeout, gone=exited):
+        return
+    see = f"; see {log_path}" if log_path else ""
+    if exited():
+        raise RuntimeError(f"server exited with {process.returncode}{see}")
+    raise RuntimeError(f"server did not answer within {seconds:g} s{see}")
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from bench.servers import wait_until_answering
 
 STARTUP_SECONDS = 90  # a loaded 2-core test machine has taken more than 30 s
 
@@ -39,18 +39,7 @@ def running_server(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start within {STARTUP_SECONDS} s")
-            time.sleep(0.1)
+        wait_until_answering(base, process, log_path, STARTUP_SECONDS)
         yield base
     finally:
         process.terminate()
@@ -106,17 +95,7 @@ def running_servers(
             started.append(Process(f"http://127.0.0.1:{port}", popen))
         deadline = time.monotonic() + 180
         for process in started:
-            while True:
-                if process.popen.poll() is not None:
-                    raise RuntimeError(f"server exited with {process.popen.returncode}")
-                try:
-                    if httpx.get(f"{process.base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("servers did not start within 180 s")
-                time.sleep(0.1)
+            wait_until_answering(process.base, process.popen, log_dir, max(deadline - time.monotonic(), 0))
         yield started
     finally:
         for process in started:

@@ -78,6 +78,17 @@ def test_waiting_for_a_server_that_never_answers_gives_up() -> None:
     assert not wait_until_up(f"http://127.0.0.1:{free_port()}", timeout=0.5)
 
 
+def test_waiting_stops_once_the_server_is_known_gone_without_waiting_out_the_timeout() -> None:
+    checks: list[bool] = []
+
+    def gone() -> bool:
+        checks.append(True)
+        return len(checks) > 2  # the process exited while we waited
+
+    assert not wait_until_up(f"http://127.0.0.1:{free_port()}", timeout=600, gone=gone)
+    assert len(checks) == 3
+
+
 def test_the_traffic_goes_to_this_machine_whatever_address_is_served() -> None:
     assert local_url("0.0.0.0", 8000) == "http://127.0.0.1:8000"
     assert local_url("::", 8000) == "http://[::1]:8000"

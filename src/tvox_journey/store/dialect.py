@@ -8,7 +8,8 @@ database they are on: they call these.
 - `insert_new_rows`: a multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING through the driver
   (one statement of arrays on PostgreSQL), of rows made ready by `driver_values`;
 - `execute_many`, `select_rows`, `select_in`: the writer's other statements through the driver, their
-  SQL compiled once for each dialect (the driver's errors raised as SQLAlchemy raises them);
+  SQL compiled once for each dialect (the driver's errors raised as SQLAlchemy raises them), and
+  `execute_plain` for SQLite's `BEGIN`;
 - `lock_keys`: advisory locks that serialize the folds of the same calls
   across processes, to the end of the transaction;
 - `migration_lock`: the lock one migrating process holds while the others wait;

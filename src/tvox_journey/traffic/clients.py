@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -157,12 +158,19 @@ def make_sender(target: Target, connections: int) -> Sender:
     return HttpxSender(target, connections)
 
 
-def wait_until_up(base_url: str, *, timeout: float = 30.0) -> bool:
-    """Poll /healthz until the server answers 200; False when it did not within `timeout` seconds."""
+def wait_until_up(
+    base_url: str,
+    *,
+    timeout: float = 30.0,
+    request_timeout: float = 2.0,
+    gone: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Poll /healthz until the server answers 200; False when it did not within `timeout` seconds, or
+    as soon as `gone()` says it never will (its process exited)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not gone():
         try:
-            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{base_url}/healthz", timeout=request_timeout).status_code == 200:
                 return True
         except httpx.TransportError:
             pass
