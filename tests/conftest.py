@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from tvox_journey.services import accounts
@@ -81,6 +83,24 @@ def db(db_url: str) -> Iterator[Database]:
     database = make_database(db_url)
     yield database
     database.dispose()
+
+
+# The storage fixtures on PostgreSQL only: for what only PostgreSQL does (connections cut under a client).
+ON_POSTGRESQL = pytest.mark.parametrize(
+    "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+def terminate_backend(db: Database, pid: int) -> None:
+    """Cut the PostgreSQL connection of backend `pid` as a restart would, and wait until it is gone."""
+    with db.read.connect() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    deadline = time.monotonic() + 10
+    with db.read.connect() as other:
+        while other.execute(text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).first():
+            other.rollback()  # pg_stat_activity is read once a transaction: look again in a new one
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
 
 
 # The first admin every test app starts with; `client` sends these credentials (HTTP Basic).

@@ -10,17 +10,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, text
+from tests.conftest import ON_POSTGRESQL, terminate_backend
 from tests.test_writer import on_new_loop
 
 from tvox_journey.store import changes
 from tvox_journey.store.engine import Database
 from tvox_journey.store.errors import StoreUnavailable
 from tvox_journey.writer import BatchWriter
-
-# The same fixtures as every storage test, on PostgreSQL only: its connections can be cut.
-ON_POSTGRESQL = pytest.mark.parametrize(
-    "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
-)
 
 
 def started(db: Database, hold_seconds: float) -> BatchWriter:
@@ -45,23 +41,12 @@ def backend_pid(conn: Connection) -> int:
     return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
 
 
-def terminate(db: Database, pid: int) -> None:
-    with db.read.connect() as other:
-        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    deadline = time.monotonic() + 10
-    with db.read.connect() as other:  # gone for good before the writer's next batch
-        while other.execute(text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).first():
-            other.rollback()  # pg_stat_activity is read once a transaction: look again in a new one
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-
-
 @ON_POSTGRESQL
 def test_a_kept_connection_closed_by_the_database_is_replaced_and_the_batch_commits(db: Database) -> None:
     writer = started(db, hold_seconds=60)
     try:
         first = run(writer, backend_pid)
-        terminate(db, first)  # as a restart or an idle timeout would, between two batches
+        terminate_backend(db, first)  # as a restart or an idle timeout would, between two batches
         second = run(writer, backend_pid)
     finally:
         writer.stop()

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Connection, Integer, MetaData, Table, bindparam, select, text
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, select, text
 from sqlalchemy.exc import DBAPIError
+from tests.conftest import ON_POSTGRESQL, terminate_backend
 
 from tvox_journey.store import dialect
-from tvox_journey.store.engine import Database, make_database
+from tvox_journey.store.engine import Database
 from tvox_journey.store.errors import is_unavailable
-from tvox_journey.store.migrate import upgrade
 
 MISSING = Table("no_such_table", MetaData(), Column("n", Integer))
 FROM_MISSING = select(MISSING.c.n).where(MISSING.c.n == bindparam("n"))
@@ -54,27 +54,15 @@ def test_rows_breaking_a_constraint_raise_an_integrity_error(db: Database) -> No
         assert conn.execute(text("SELECT count(*) FROM pairs")).scalar_one() == 0
 
 
-@pytest.mark.postgres
-def test_a_lost_postgresql_connection_is_invalidated_and_answered_unavailable(postgres_url: str) -> None:
-    upgrade(postgres_url)
-    database = make_database(postgres_url)
-    try:
-        with pytest.raises(DBAPIError) as raised, database.write.begin() as conn:
-            _terminate_own_backend(database, conn)
-            dialect.select_rows(conn, select(text("1")).where(bindparam("n") == 1), ["n"], [1])
-        assert raised.value.connection_invalidated
-        assert is_unavailable(raised.value)  # the writer answers the whole batch 503 at once
-        with database.write.begin() as conn:  # a new connection, not the lost one
-            assert conn.execute(text("SELECT 1")).scalar_one() == 1
-    finally:
-        database.dispose()
-
-
-def _terminate_own_backend(database: Database, conn: Connection) -> None:
-    pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
-    with database.read.connect() as other:
-        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        other.commit()
+@ON_POSTGRESQL
+def test_a_lost_postgresql_connection_is_invalidated_and_answered_unavailable(db: Database) -> None:
+    with pytest.raises(DBAPIError) as raised, db.write.begin() as conn:
+        terminate_backend(db, conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        dialect.select_rows(conn, select(text("1")).where(bindparam("n") == 1), ["n"], [1])
+    assert raised.value.connection_invalidated
+    assert is_unavailable(raised.value)  # the writer answers the whole batch 503 at once
+    with db.write.begin() as conn:  # a new connection, not the lost one
+        assert conn.execute(text("SELECT 1")).scalar_one() == 1
 
 
 def test_a_connection_closed_under_a_batch_is_invalidated_and_answered_unavailable(db: Database) -> None:
